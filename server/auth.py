@@ -1,0 +1,137 @@
+"""Bearer JWTs from the learning platform -> a :class:`Principal`.
+
+The platform issues tokens; we only verify them, with the algorithms pinned by
+configuration (so ``alg: none`` and HS/RS confusion are refused), ``exp`` and
+``sub`` required, ``aud``/``iss`` checked when configured.  ``org`` is
+required too: without it no organization boundary could be drawn.  ``role``
+defaults to ``student``, the least privileged, when absent.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import jwt
+
+from .errors import Unauthorized
+from .settings import Settings
+
+__all__ = ["Principal", "Role", "TokenVerifier", "issue_token"]
+
+
+class Role(enum.StrEnum):
+    """The platform-wide role from the token (class roles are derived from it)."""
+
+    STUDENT = "student"
+    MENTOR = "mentor"
+    ADMIN = "admin"
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """Who is calling, as the token says."""
+
+    user_id: str
+    org_id: str
+    role: Role
+    name: str
+    email: str | None
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role is Role.ADMIN
+
+
+class TokenVerifier:
+    def __init__(self, settings: Settings) -> None:
+        self._algorithms = list(settings.jwt_algorithms)
+        self._key: str = (
+            settings.hmac_secret
+            if self._algorithms[0].startswith("HS")
+            else str(settings.jwt_public_key)
+        )
+        self._audience = settings.jwt_audience
+        self._issuer = settings.jwt_issuer
+        self._leeway = settings.jwt_leeway_seconds
+
+    def verify(self, token: str | None) -> Principal:
+        if not token:
+            raise Unauthorized("a bearer token is required")
+        try:
+            claims: dict[str, Any] = jwt.decode(
+                token,
+                self._key,
+                algorithms=self._algorithms,
+                audience=self._audience,
+                issuer=self._issuer,
+                leeway=self._leeway,
+                options={
+                    "require": ["exp", "sub"],
+                    "verify_aud": self._audience is not None,
+                },
+            )
+        except jwt.ExpiredSignatureError:
+            raise Unauthorized("the token has expired") from None
+        except jwt.PyJWTError as exc:
+            raise Unauthorized(f"invalid token: {exc}") from None
+        return _principal(claims)
+
+    def from_header(self, authorization: str | None) -> Principal:
+        scheme, _, token = (authorization or "").partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise Unauthorized("send the token as 'Authorization: Bearer <JWT>'")
+        return self.verify(token.strip())
+
+
+def _principal(claims: dict[str, Any]) -> Principal:
+    sub, org = claims.get("sub"), claims.get("org")
+    if not isinstance(sub, str) or not sub or len(sub) > 64:
+        raise Unauthorized("invalid token: 'sub' must be a string of 1 to 64 characters")
+    if not isinstance(org, str) or not org or len(org) > 64:
+        raise Unauthorized("invalid token: 'org' must be a string of 1 to 64 characters")
+    try:
+        role = Role(claims.get("role", Role.STUDENT.value))
+    except ValueError:
+        raise Unauthorized("invalid token: 'role' must be student, mentor or admin") from None
+    name = claims.get("name")
+    email = claims.get("email")
+    return Principal(
+        user_id=sub,
+        org_id=org,
+        role=role,
+        name=name[:200] if isinstance(name, str) and name else sub,
+        email=email[:320] if isinstance(email, str) and email else None,
+    )
+
+
+def issue_token(
+    settings: Settings,
+    *,
+    sub: str,
+    org: str,
+    role: Role,
+    name: str | None = None,
+    email: str | None = None,
+    ttl: timedelta = timedelta(hours=1),
+) -> str:
+    """Sign a token the way a platform would; for local use and tests."""
+    now = datetime.now(UTC)
+    claims: dict[str, Any] = {"sub": sub, "org": org, "role": role.value, "iat": now}
+    claims["exp"] = now + ttl
+    if name:
+        claims["name"] = name
+    if email:
+        claims["email"] = email
+    if settings.jwt_audience:
+        claims["aud"] = settings.jwt_audience
+    if settings.jwt_issuer:
+        claims["iss"] = settings.jwt_issuer
+    algorithm = settings.jwt_algorithms[0]
+    if algorithm.startswith("HS"):
+        return jwt.encode(claims, settings.hmac_secret, algorithm=algorithm)
+    if not settings.jwt_private_key:
+        raise Unauthorized("LIVECLASS_JWT_PRIVATE_KEY is needed to sign RS*/ES* tokens")
+    return jwt.encode(claims, settings.jwt_private_key, algorithm=algorithm)

@@ -1,0 +1,115 @@
+"""The async engine, with the few things PostgreSQL and SQLite must be told to agree on.
+
+Use :meth:`Database.write` for anything that changes rows (one transaction,
+committed on exit) and :meth:`Database.read` for queries.  A database that
+cannot be reached surfaces as :class:`server.errors.Unavailable` (503), never
+as a driver exception.
+
+SQLite limits, stated plainly: it is the embedded single-process default.
+Writers are serialised by an in-process lock and ``BEGIN IMMEDIATE`` (so a
+read-then-write transaction never dies with "database is locked"), in WAL
+mode so readers carry on meanwhile.  Several processes on one SQLite file
+work but queue on the file lock; run PostgreSQL for that.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from sqlalchemy import Table, event, text
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+
+from ..errors import Unavailable
+
+__all__ = ["Database"]
+
+_READONLY = "liveclass_readonly"
+
+
+class Database:
+    def __init__(self, url: str, *, pool_size: int = 10, echo: bool = False) -> None:
+        self.url = url
+        self.is_sqlite = url.startswith("sqlite")
+        options: dict[str, Any] = {"echo": echo, "pool_pre_ping": not self.is_sqlite}
+        if self.is_sqlite:
+            options["connect_args"] = {"timeout": 30}
+        else:
+            options.update(pool_size=pool_size, max_overflow=pool_size)
+        self.engine: AsyncEngine = create_async_engine(url, **options)
+        self._write_lock = asyncio.Lock() if self.is_sqlite else None
+        if self.is_sqlite:
+            _configure_sqlite(self.engine)
+
+    @asynccontextmanager
+    async def write(self) -> AsyncIterator[AsyncConnection]:
+        """One transaction, committed when the block exits cleanly."""
+        if self._write_lock is None:
+            async with _translated(), self.engine.begin() as conn:
+                yield conn
+            return
+        async with self._write_lock, _translated(), self.engine.begin() as conn:
+            yield conn
+
+    @asynccontextmanager
+    async def read(self) -> AsyncIterator[AsyncConnection]:
+        """A connection for queries; nothing it does is committed."""
+        async with _translated(), self.engine.connect() as conn:
+            conn = await conn.execution_options(**{_READONLY: True})
+            yield conn
+
+    async def ping(self) -> None:
+        async with self.read() as conn:
+            await conn.execute(text("SELECT 1"))
+
+    def upsert(self, table: Table) -> Any:
+        """``INSERT`` with ``on_conflict_do_update/nothing`` in this dialect."""
+        return (sqlite_insert if self.is_sqlite else pg_insert)(table)
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()
+
+
+@asynccontextmanager
+async def _translated() -> AsyncIterator[None]:
+    try:
+        yield
+    except (OperationalError, InterfaceError) as exc:
+        if _is_disconnect(exc):
+            raise Unavailable("the database is unavailable") from exc
+        raise
+    except (OSError, ConnectionError) as exc:
+        raise Unavailable("the database is unavailable") from exc
+
+
+def _is_disconnect(exc: DBAPIError) -> bool:
+    if exc.connection_invalidated:
+        return True
+    text_ = str(exc.orig).lower()
+    return any(
+        marker in text_
+        for marker in ("connect", "closed", "terminat", "refused", "unable to open")
+    )
+
+
+def _configure_sqlite(engine: AsyncEngine) -> None:
+    @event.listens_for(engine.sync_engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Let SQLAlchemy's "begin" hook below choose how each transaction starts.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        readonly = conn.get_execution_options().get(_READONLY, False)
+        conn.exec_driver_sql("BEGIN" if readonly else "BEGIN IMMEDIATE")

@@ -1,0 +1,213 @@
+"""Every table, on one :class:`MetaData` shared with Alembic.
+
+Ids that come from the learning platform (organizations, users, courses) are
+kept as its strings and scoped by ``org_id``; ids we mint (classes,
+notifications) are random, so nothing about one organization can be guessed
+from another's.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Column,
+    ForeignKeyConstraint,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+)
+
+from .types import UTCDateTime
+
+__all__ = [
+    "attendance_intervals",
+    "class_events",
+    "class_participants",
+    "course_mentors",
+    "courses",
+    "enrollments",
+    "live_classes",
+    "metadata",
+    "notifications",
+    "users",
+]
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+ID = String(64)
+
+users = Table(
+    "users",
+    metadata,
+    Column("org_id", ID, primary_key=True),
+    Column("user_id", ID, primary_key=True),
+    Column("name", String(200), nullable=False, server_default=""),
+    Column("email", String(320), nullable=True),
+    Column("role", String(16), nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
+)
+Index("ix_users_org_email", users.c.org_id, users.c.email)
+
+courses = Table(
+    "courses",
+    metadata,
+    Column("org_id", ID, primary_key=True),
+    Column("course_id", ID, primary_key=True),
+    Column("title", String(300), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
+)
+
+course_mentors = Table(
+    "course_mentors",
+    metadata,
+    Column("org_id", ID, primary_key=True),
+    Column("course_id", ID, primary_key=True),
+    Column("user_id", ID, primary_key=True),
+    ForeignKeyConstraint(
+        ["org_id", "course_id"], ["courses.org_id", "courses.course_id"], ondelete="CASCADE"
+    ),
+)
+Index("ix_course_mentors_user", course_mentors.c.org_id, course_mentors.c.user_id)
+
+enrollments = Table(
+    "enrollments",
+    metadata,
+    Column("org_id", ID, primary_key=True),
+    Column("course_id", ID, primary_key=True),
+    Column("user_id", ID, primary_key=True),
+    Column("enrolled_at", UTCDateTime(), nullable=False),
+    ForeignKeyConstraint(
+        ["org_id", "course_id"], ["courses.org_id", "courses.course_id"], ondelete="CASCADE"
+    ),
+)
+Index("ix_enrollments_user", enrollments.c.org_id, enrollments.c.user_id)
+
+live_classes = Table(
+    "live_classes",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("org_id", ID, nullable=False),
+    Column("course_id", ID, nullable=False),
+    Column("title", String(300), nullable=False),
+    Column("description", Text, nullable=True),
+    Column("status", String(16), nullable=False),
+    Column("scheduled_start", UTCDateTime(), nullable=False),
+    Column("scheduled_end", UTCDateTime(), nullable=False),
+    Column("timezone", String(64), nullable=False),
+    Column("actual_start", UTCDateTime(), nullable=True),
+    Column("actual_end", UTCDateTime(), nullable=True),
+    Column("host_user_id", ID, nullable=False),
+    Column("max_participants", Integer, nullable=True),
+    Column("auto_recording", String(8), nullable=False),
+    Column("settings", JSON, nullable=False),
+    Column("provider", String(16), nullable=False),
+    Column("provider_meeting_id", String(255), nullable=False, server_default=""),
+    Column("provider_data", JSON, nullable=False),
+    Column("join_url", Text, nullable=False),
+    Column("host_url", Text, nullable=True),
+    Column("passcode", String(64), nullable=True),
+    # The class's event log position: bumped in the same transaction that
+    # appends to class_events, so seq is gapless and shared by every process.
+    Column("last_seq", BigInteger, nullable=False, server_default="0"),
+    Column("created_by", ID, nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
+    ForeignKeyConstraint(["org_id", "course_id"], ["courses.org_id", "courses.course_id"]),
+)
+Index("ix_live_classes_org_start", live_classes.c.org_id, live_classes.c.scheduled_start)
+Index(
+    "ix_live_classes_course_start",
+    live_classes.c.org_id,
+    live_classes.c.course_id,
+    live_classes.c.scheduled_start,
+)
+Index("ix_live_classes_org_status", live_classes.c.org_id, live_classes.c.status)
+Index(
+    "ix_live_classes_provider_meeting", live_classes.c.provider, live_classes.c.provider_meeting_id
+)
+
+class_participants = Table(
+    "class_participants",
+    metadata,
+    Column("class_id", ID, primary_key=True),
+    Column("user_id", ID, primary_key=True),
+    Column("org_id", ID, nullable=False),
+    Column("role", String(16), nullable=False),
+    Column("first_joined_at", UTCDateTime(), nullable=False),
+    Column("last_seen_at", UTCDateTime(), nullable=False),
+    Column("removed_at", UTCDateTime(), nullable=True),
+    Column("removed_reason", String(500), nullable=True),
+    ForeignKeyConstraint(["class_id"], ["live_classes.id"], ondelete="CASCADE"),
+)
+
+attendance_intervals = Table(
+    "attendance_intervals",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("class_id", ID, nullable=False),
+    # A known user, or null for a provider guest we could not match.
+    Column("user_id", ID, nullable=True),
+    Column("guest_key", String(255), nullable=True),
+    Column("guest_name", String(200), nullable=True),
+    Column("source", String(16), nullable=False),
+    # What the source uses to pair an end with its start (a socket session, a
+    # Zoom participant_uuid); empty for the join/leave routes.
+    Column("source_key", String(255), nullable=False, server_default=""),
+    Column("started_at", UTCDateTime(), nullable=False),
+    Column("ended_at", UTCDateTime(), nullable=True),
+    ForeignKeyConstraint(["class_id"], ["live_classes.id"], ondelete="CASCADE"),
+)
+Index("ix_attendance_class_user", attendance_intervals.c.class_id, attendance_intervals.c.user_id)
+Index(
+    "ix_attendance_open",
+    attendance_intervals.c.class_id,
+    attendance_intervals.c.source,
+    attendance_intervals.c.source_key,
+    attendance_intervals.c.ended_at,
+)
+
+class_events = Table(
+    "class_events",
+    metadata,
+    Column("class_id", ID, primary_key=True),
+    Column("seq", BigInteger, primary_key=True, autoincrement=False),
+    Column("event", String(64), nullable=False),
+    # The payload as hosts see it; per-viewer redaction happens on replay.
+    Column("data", JSON, nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    ForeignKeyConstraint(["class_id"], ["live_classes.id"], ondelete="CASCADE"),
+)
+
+notifications = Table(
+    "notifications",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("org_id", ID, nullable=False),
+    Column("user_id", ID, nullable=False),
+    Column("kind", String(64), nullable=False),
+    Column("class_id", ID, nullable=True),
+    Column("title", String(300), nullable=False),
+    Column("body", Text, nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("read_at", UTCDateTime(), nullable=True),
+)
+Index(
+    "ix_notifications_user_created",
+    notifications.c.org_id,
+    notifications.c.user_id,
+    notifications.c.created_at,
+)

@@ -1,0 +1,147 @@
+"""Configuration: every ``LIVECLASS_*`` environment variable (and ``.env``), validated at start.
+
+A bad value stops the process with a message naming the variable; see
+:func:`load_settings`.  The README's configuration table lists the same names.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+__all__ = ["ConfigError", "JWTAlgorithm", "Settings", "load_settings"]
+
+JWTAlgorithm = Literal["HS256", "HS384", "HS512", "RS256", "RS384", "RS512", "ES256", "ES384"]
+ProviderName = Literal["zoom", "google_meet", "jitsi", "manual"]
+
+_DEV_SECRET = "liveclass-development-secret-change-me-0123456789"
+
+
+class ConfigError(Exception):
+    """Raised by :func:`load_settings` with a message fit for a terminal."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="LIVECLASS_",
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        frozen=True,
+    )
+
+    # -- storage and fan-out -------------------------------------------------
+    database_url: str = Field(
+        default="sqlite+aiosqlite:///./liveclass.db",
+        description="SQLAlchemy URL: sqlite+aiosqlite:///path or postgresql+asyncpg://...",
+    )
+    database_pool_size: int = Field(default=10, ge=1, le=200)
+    redis_url: str | None = Field(
+        default=None, description="Redis URL for several processes; unset = one process, memory"
+    )
+
+    # -- authentication --------------------------------------------------------
+    jwt_secret: str | None = Field(
+        default=None, description="Shared secret for HS* tokens (at least 32 bytes)"
+    )
+    jwt_public_key: str | None = Field(
+        default=None, description="PEM public key (or @path to one) for RS*/ES* tokens"
+    )
+    jwt_private_key: str | None = Field(
+        default=None, description="PEM private key (or @path) used only by `liveclass token`"
+    )
+    jwt_algorithms: list[JWTAlgorithm] = Field(default_factory=lambda: ["HS256"])
+    jwt_audience: str | None = None
+    jwt_issuer: str | None = None
+    jwt_leeway_seconds: int = Field(default=30, ge=0, le=600)
+    secret_key: str = Field(
+        default=_DEV_SECRET,
+        min_length=32,
+        description="Key for encrypting provider secrets at rest (at least 32 characters)",
+    )
+
+    # -- HTTP ------------------------------------------------------------------
+    max_body_bytes: int = Field(default=1_048_576, ge=1024)
+    public_url: str = Field(default="http://127.0.0.1:8000")
+    log_json: bool = False
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    websocket_compression: bool = Field(
+        default=False, description="permessage-deflate on websockets (doubles memory per client)"
+    )
+
+    # -- classes and attendance ------------------------------------------------
+    default_provider: ProviderName = "jitsi"
+    jitsi_domain: str = "meet.jit.si"
+    jitsi_app_id: str | None = None
+    jitsi_app_secret: str | None = None
+    jitsi_audience: str = "jitsi"
+    attendance_present_percent: float = Field(default=75.0, gt=0, le=100)
+
+    # -- Zoom and Google (used by the provider adapters) ----------------------
+    zoom_account_id: str | None = None
+    zoom_client_id: str | None = None
+    zoom_client_secret: str | None = None
+    zoom_webhook_secret: str | None = None
+    zoom_api_base: str = "https://api.zoom.us/v2"
+    zoom_oauth_base: str = "https://zoom.us"
+    google_client_id: str | None = None
+    google_client_secret: str | None = None
+    google_redirect_uri: str | None = None
+    google_refresh_token: str | None = None
+    google_token_url: str = "https://oauth2.googleapis.com/token"
+    google_calendar_api_base: str = "https://www.googleapis.com/calendar/v3"
+    google_meet_api_base: str = "https://meet.googleapis.com/v2"
+    webhook_tolerance_seconds: int = Field(default=300, ge=1)
+    provider_timeout_seconds: float = Field(default=10.0, gt=0)
+
+    @field_validator("jwt_public_key", "jwt_private_key")
+    @classmethod
+    def _read_key_file(cls, value: str | None) -> str | None:
+        if value is not None and value.startswith("@"):
+            return Path(value[1:]).read_text(encoding="utf-8")
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_driver(cls, value: str) -> str:
+        if not value.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
+            raise ValueError("must start with sqlite+aiosqlite:// or postgresql+asyncpg://")
+        return value
+
+    @model_validator(mode="after")
+    def _keys_match_algorithms(self) -> Settings:
+        wants_hmac = any(alg.startswith("HS") for alg in self.jwt_algorithms)
+        wants_public = any(not alg.startswith("HS") for alg in self.jwt_algorithms)
+        if wants_hmac and wants_public:
+            # Mixing families is how algorithm-confusion attacks start.
+            raise ValueError("JWT_ALGORITHMS must be all HS* or all RS*/ES*, not both")
+        if wants_public and not self.jwt_public_key:
+            raise ValueError("JWT_PUBLIC_KEY is required for RS*/ES* algorithms")
+        if wants_hmac and self.jwt_secret is not None and len(self.jwt_secret.encode()) < 32:
+            raise ValueError("JWT_SECRET must be at least 32 bytes")
+        return self
+
+    @property
+    def hmac_secret(self) -> str:
+        """The HS* secret; a fixed development value when none is configured."""
+        return self.jwt_secret or _DEV_SECRET
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read the environment; raise :class:`ConfigError` naming each bad variable."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        lines = []
+        for error in exc.errors():
+            field = ".".join(str(part) for part in error["loc"]) or "settings"
+            name = f"LIVECLASS_{field.upper()}" if error["loc"] else "settings"
+            lines.append(f"  {name}: {error['msg']}")
+        raise ConfigError("invalid configuration:\n" + "\n".join(lines)) from None
