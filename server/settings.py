@@ -42,6 +42,9 @@ class Settings(BaseSettings):
     redis_url: str | None = Field(
         default=None, description="Redis URL for several processes; unset = one process, memory"
     )
+    redis_prefix: str = Field(
+        default="liveclass", description="Prefix of every Redis key and channel (one per deployment)"
+    )
 
     # -- authentication --------------------------------------------------------
     jwt_secret: str | None = Field(
@@ -65,6 +68,10 @@ class Settings(BaseSettings):
 
     # -- HTTP ------------------------------------------------------------------
     max_body_bytes: int = Field(default=1_048_576, ge=1024)
+    cors_origins: list[str] = Field(
+        default_factory=lambda: ["*"],
+        description="Browser origins allowed to call the API and open sockets (JSON list)",
+    )
     public_url: str = Field(default="http://127.0.0.1:8000")
     log_json: bool = False
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"

@@ -34,6 +34,7 @@ __all__ = [
     "live_classes",
     "metadata",
     "notifications",
+    "organizations",
     "users",
 ]
 
@@ -48,6 +49,13 @@ metadata = MetaData(
 )
 
 ID = String(64)
+
+organizations = Table(
+    "organizations",
+    metadata,
+    Column("org_id", ID, primary_key=True),
+    Column("first_seen_at", UTCDateTime(), nullable=False),
+)
 
 users = Table(
     "users",

@@ -1,0 +1,134 @@
+"""Builds the one ASGI app: Starlette for HTTP, python-socketio for the classroom.
+
+``create_app(settings)`` wires every adapter in the lifespan: the database,
+the providers, the Socket.IO server (with Redis when configured) and the
+service context the routes and socket handlers share.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from typing import Any
+
+import socketio
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
+from starlette.requests import Request
+from starlette.responses import Response
+
+from . import __version__
+from .auth import TokenVerifier
+from .db import Database
+from .errors import LiveclassError, NotFound, http_body
+from .http import classes, courses, notifications
+from .http.middleware import RequestObserver
+from .http.openapi import openapi_document
+from .http.ops import ops_routes
+from .http.responses import error_response, json_response
+from .http.routing import build_routes
+from .metrics import Metrics
+from .providers.base import MeetingProvider, ProviderRegistry
+from .providers.jitsi import JitsiProvider
+from .providers.manual import ManualProvider
+from .realtime.server import SocketBroadcaster, create_socket_server
+from .services.context import ServiceContext
+from .settings import Settings
+
+__all__ = ["create_app"]
+
+log = logging.getLogger("liveclass")
+
+OPERATIONS = [*courses.operations, *classes.operations, *notifications.operations]
+
+
+def default_providers(settings: Settings) -> dict[str, MeetingProvider]:
+    return {
+        "jitsi": JitsiProvider(
+            settings.jitsi_domain,
+            app_id=settings.jitsi_app_id,
+            app_secret=settings.jitsi_app_secret,
+            audience=settings.jitsi_audience,
+        ),
+        "manual": ManualProvider(),
+    }
+
+
+def create_app(
+    settings: Settings, *, providers: dict[str, MeetingProvider] | None = None
+) -> socketio.ASGIApp:
+    metrics = Metrics()
+    tokens = TokenVerifier(settings)
+    sio = create_socket_server(
+        tokens,
+        metrics,
+        cors_origins=settings.cors_origins,
+        redis_url=settings.redis_url,
+        redis_prefix=settings.redis_prefix,
+    )
+    db = Database(settings.database_url, pool_size=settings.database_pool_size)
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        if settings.jwt_secret is None and settings.jwt_algorithms[0].startswith("HS"):
+            log.warning("LIVECLASS_JWT_SECRET is not set: using the development secret")
+        yield
+        await db.dispose()
+
+    http = Starlette(
+        routes=[*build_routes(OPERATIONS), *ops_routes()],
+        middleware=[
+            Middleware(RequestObserver, metrics=metrics),
+            Middleware(
+                CORSMiddleware,
+                allow_origins=settings.cors_origins,
+                allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
+                allow_headers=["Authorization", "Content-Type", "X-Request-ID"],
+            ),
+        ],
+        exception_handlers={
+            LiveclassError: _liveclass_error,
+            HTTPException: _http_error,
+            Exception: _unexpected_error,
+        },
+        lifespan=lifespan,
+    )
+    readiness: dict[str, Callable[[], Awaitable[Any]]] = {"database": db.ping}
+    http.state.ctx = ServiceContext(
+        settings=settings,
+        db=db,
+        providers=ProviderRegistry(providers or default_providers(settings)),
+        broadcaster=SocketBroadcaster(sio),
+        tokens=tokens,
+    )
+    http.state.metrics = metrics
+    http.state.readiness = readiness
+    http.state.openapi = openapi_document(OPERATIONS, version=__version__)
+    http.state.sio = sio
+    return socketio.ASGIApp(sio, other_asgi_app=http)
+
+
+async def _liveclass_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, LiveclassError)
+    return error_response(exc)
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    if exc.status_code == 404:
+        return error_response(NotFound("no such route"))
+    code = {405: "method_not_allowed"}.get(exc.status_code, "bad_request")
+    return json_response(
+        {"success": False, "error": {"code": code, "message": str(exc.detail)}},
+        exc.status_code,
+        dict(exc.headers or {}),
+    )
+
+
+async def _unexpected_error(request: Request, exc: Exception) -> Response:
+    log.exception("unexpected error on %s %s", request.method, request.url.path)
+    body = http_body(LiveclassError("internal error"))
+    return json_response(body, 500)

@@ -1,0 +1,86 @@
+"""Attendance arithmetic: merge overlapping intervals, clip to the class, grade.
+
+Every source of presence (the join/leave routes, sockets in the class room,
+the provider's webhooks) writes intervals; a person on two devices or a
+reconnect produces overlapping ones.  Merging them first means overlapping
+time is counted once, whatever its sources.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+__all__ = ["AttendanceStatus", "Interval", "Summary", "grade", "merge", "summarize"]
+
+
+class AttendanceStatus(enum.StrEnum):
+    PRESENT = "present"
+    PARTIAL = "partial"
+    ABSENT = "absent"
+
+
+@dataclass(frozen=True, slots=True)
+class Interval:
+    start: datetime
+    end: datetime | None  # None while still open
+
+
+@dataclass(frozen=True, slots=True)
+class Summary:
+    first_join: datetime | None
+    last_leave: datetime | None  # None while the person is still in, or never came
+    join_count: int
+    attended_seconds: int
+
+
+def merge(intervals: Iterable[Interval], *, now: datetime) -> list[tuple[datetime, datetime]]:
+    """Disjoint, sorted spans covering the same time (open intervals end ``now``)."""
+    spans = sorted((i.start, i.end or now) for i in intervals)
+    merged: list[tuple[datetime, datetime]] = []
+    for start, end in spans:
+        if end < start:
+            continue
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+        else:
+            merged.append((start, end))
+    return merged
+
+
+def summarize(
+    intervals: Iterable[Interval], *, window: tuple[datetime, datetime], now: datetime
+) -> Summary:
+    """One person's attendance; only time inside ``window`` (the class's run) counts."""
+    items = list(intervals)
+    if not items:
+        return Summary(None, None, 0, 0)
+    spans = merge(items, now=now)
+    still_in = any(i.end is None for i in items)
+    low, high = window
+    seconds = sum(
+        max(0.0, (min(end, high) - max(start, low)).total_seconds()) for start, end in spans
+    )
+    return Summary(
+        first_join=spans[0][0],
+        last_leave=None if still_in else spans[-1][1],
+        join_count=len(spans),
+        attended_seconds=int(seconds),
+    )
+
+
+def grade(attended_seconds: int, scheduled_seconds: int, *, present_percent: float) -> tuple[
+    float, AttendanceStatus
+]:
+    """``(attended_percent, status)``: percent of the scheduled duration, capped at 100."""
+    if scheduled_seconds <= 0:
+        percent = 0.0
+    else:
+        percent = min(100.0, round(100.0 * attended_seconds / scheduled_seconds, 1))
+    if attended_seconds > 0 and percent >= present_percent:
+        return percent, AttendanceStatus.PRESENT
+    if attended_seconds > 0:
+        return percent, AttendanceStatus.PARTIAL
+    return percent, AttendanceStatus.ABSENT

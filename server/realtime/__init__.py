@@ -1,0 +1,1 @@
+"""The real-time classroom over Socket.IO."""

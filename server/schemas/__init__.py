@@ -1,0 +1,1 @@
+"""Typed payloads: the one source for request validation, responses and OpenAPI."""

@@ -1,0 +1,573 @@
+"""Live classes: schedule, change, run and cancel them, with their provider meeting in step.
+
+Provider calls happen outside database transactions, ordered so that a
+provider failure leaves nothing behind: create calls the provider first and
+stores only on success (deleting the fresh meeting again if the insert
+fails); update and cancel call the provider first and change our row only
+after it agreed.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import RowMapping, and_, func, insert, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from ..auth import Principal
+from ..db.tables import (
+    attendance_intervals,
+    class_participants,
+    course_mentors,
+    courses,
+    enrollments,
+    live_classes,
+    users,
+)
+from ..domain.lifecycle import ClassStatus
+from ..domain.roles import ClassRole
+from ..errors import BadRequest, Conflict, Forbidden, InvalidState, NotFound
+from ..providers.base import Attendee, Meeting, MeetingRequest
+from ..schemas.classes import (
+    ClassCreate,
+    ClassDetail,
+    ClassFilter,
+    ClassOut,
+    ClassSettings,
+    ClassUpdate,
+    JoinInfo,
+    ParticipantOut,
+    check_schedule,
+)
+from ..schemas.common import UserRef
+from .access import ClassAccess, load_class, require_host, teaches
+from .attendance import close_intervals, online_counts, open_interval
+from .context import ServiceContext
+from .events import ClassEvent, append_event
+from .notifications import notify
+from .users import remember_user
+
+__all__ = ["ClassService"]
+
+_lc = live_classes.c
+APP_SOURCE = "app"
+
+
+class ClassService:
+    def __init__(self, ctx: ServiceContext) -> None:
+        self._ctx = ctx
+
+    # -- reading ---------------------------------------------------------------
+
+    async def list(self, principal: Principal, query: ClassFilter) -> tuple[list[ClassOut], int]:
+        conditions = [_lc.org_id == principal.org_id]
+        if not principal.is_admin:
+            taught = select(course_mentors.c.course_id).where(
+                course_mentors.c.org_id == principal.org_id,
+                course_mentors.c.user_id == principal.user_id,
+            )
+            attended = select(enrollments.c.course_id).where(
+                enrollments.c.org_id == principal.org_id,
+                enrollments.c.user_id == principal.user_id,
+            )
+            conditions.append(
+                or_(
+                    _lc.course_id.in_(taught),
+                    _lc.course_id.in_(attended),
+                    _lc.host_user_id == principal.user_id,
+                )
+            )
+        if query.course_id is not None:
+            conditions.append(_lc.course_id == query.course_id)
+        if query.status is not None:
+            conditions.append(_lc.status == query.status.value)
+        if query.from_ is not None:
+            conditions.append(_lc.scheduled_start >= query.from_)
+        if query.to is not None:
+            conditions.append(_lc.scheduled_start <= query.to)
+        async with self._ctx.db.read() as conn:
+            total = int(
+                await conn.scalar(select(func.count()).select_from(live_classes).where(*conditions))
+                or 0
+            )
+            rows = (
+                await conn.execute(
+                    select(live_classes)
+                    .where(*conditions)
+                    .order_by(_lc.scheduled_start, _lc.id)
+                    .limit(query.limit)
+                    .offset(query.offset)
+                )
+            ).mappings().all()
+            roles = await _roles_in(conn, principal, rows)
+            items = await self._render_many(conn, rows, roles)
+        return items, total
+
+    async def get(self, principal: Principal, class_id: str) -> ClassDetail:
+        async with self._ctx.db.read() as conn:
+            access = await load_class(conn, principal, class_id)
+            return await self._detail(conn, access)
+
+    async def participants(self, principal: Principal, class_id: str) -> list[ParticipantOut]:
+        async with self._ctx.db.read() as conn:
+            await load_class(conn, principal, class_id)
+            return await _participants(conn, class_id)
+
+    # -- scheduling ------------------------------------------------------------
+
+    async def create(self, principal: Principal, body: ClassCreate) -> ClassDetail:
+        async with self._ctx.db.read() as conn:
+            course = await conn.scalar(
+                select(courses.c.course_id).where(
+                    courses.c.org_id == principal.org_id, courses.c.course_id == body.course_id
+                )
+            )
+            if course is None:
+                raise NotFound("no such course")
+            if not (principal.is_admin or await teaches(conn, principal, body.course_id)):
+                raise Forbidden("only the course's mentors and admins may schedule its classes")
+        provider_name = body.provider or self._ctx.settings.default_provider
+        provider = self._ctx.providers.get(provider_name)
+        class_id = secrets.token_hex(12)
+        request = MeetingRequest(
+            class_id=class_id,
+            org_id=principal.org_id,
+            title=body.title,
+            description=body.description,
+            start=body.scheduled_start,
+            end=body.scheduled_end,
+            timezone=body.timezone,
+            auto_recording=body.auto_recording,
+            host_user_id=principal.user_id,
+            host_email=principal.email,
+            waiting_room=body.settings.waiting_room,
+            join_before_host=body.settings.join_before_host,
+            manual_join_url=body.join_url,
+        )
+        meeting = await provider.create_meeting(request)
+        now = self._ctx.clock()
+        try:
+            async with self._ctx.db.write() as conn:
+                await remember_user(self._ctx.db, conn, principal)
+                await conn.execute(
+                    insert(live_classes).values(
+                        id=class_id,
+                        org_id=principal.org_id,
+                        course_id=body.course_id,
+                        title=body.title,
+                        description=body.description,
+                        status=ClassStatus.SCHEDULED.value,
+                        scheduled_start=body.scheduled_start,
+                        scheduled_end=body.scheduled_end,
+                        timezone=body.timezone,
+                        host_user_id=principal.user_id,
+                        max_participants=body.max_participants,
+                        auto_recording=body.auto_recording,
+                        settings=body.settings.model_dump(),
+                        created_by=principal.user_id,
+                        created_at=now,
+                        updated_at=now,
+                        **_meeting_columns(meeting),
+                    )
+                )
+        except BaseException:
+            # Nothing half-done: the meeting we just made must not outlive the failed insert.
+            await provider.delete_meeting(meeting, principal.org_id)
+            raise
+        return await self.get(principal, class_id)
+
+    async def update(self, principal: Principal, class_id: str, body: ClassUpdate) -> ClassDetail:
+        async with self._ctx.db.read() as conn:
+            access = await load_class(conn, principal, class_id)
+        require_host(access)
+        row = access.row
+        status = ClassStatus(row["status"])
+        status.require_editable()
+        changes = body.model_dump(exclude_unset=True, exclude={"settings", "join_url"})
+        start = changes.get("scheduled_start") or row["scheduled_start"]
+        end = changes.get("scheduled_end") or row["scheduled_end"]
+        try:
+            check_schedule(start, end)
+        except ValueError as exc:
+            raise _bad_field("scheduled_end", str(exc)) from None
+        settings = ClassSettings.model_validate(row["settings"])
+        if body.settings is not None:
+            settings = body.settings.apply(settings)
+            changes["settings"] = settings.model_dump()
+        if body.join_url is not None and row["provider"] != "manual":
+            raise _bad_field("join_url", "only a manual class has a join_url to change")
+        meeting = _meeting_of(row)
+        if _touches_provider(changes, body):
+            provider = self._ctx.providers.get(row["provider"])
+            request = MeetingRequest(
+                class_id=class_id,
+                org_id=row["org_id"],
+                title=changes.get("title", row["title"]),
+                description=changes.get("description", row["description"]),
+                start=start,
+                end=end,
+                timezone=changes.get("timezone", row["timezone"]),
+                auto_recording=changes.get("auto_recording", row["auto_recording"]),
+                host_user_id=row["host_user_id"],
+                waiting_room=settings.waiting_room,
+                join_before_host=settings.join_before_host,
+                manual_join_url=body.join_url,
+            )
+            meeting = await provider.update_meeting(meeting, request)
+            changes.update(_meeting_columns(meeting))
+        changes["updated_at"] = self._ctx.clock()
+        async with self._ctx.db.write() as conn:
+            result = await conn.execute(
+                update(live_classes)
+                .where(_lc.id == class_id, _lc.status.in_(["scheduled", "live"]))
+                .values(**changes)
+            )
+            if result.rowcount == 0:
+                raise InvalidState("the class ended or was cancelled meanwhile")
+        return await self.get(principal, class_id)
+
+    # -- lifecycle ---------------------------------------------------------------
+
+    async def start(self, principal: Principal, class_id: str) -> ClassDetail:
+        await self._host_transition(principal, class_id, ClassStatus.LIVE)
+        return await self.get(principal, class_id)
+
+    async def end(self, principal: Principal, class_id: str) -> ClassDetail:
+        await self._host_transition(principal, class_id, ClassStatus.ENDED)
+        return await self.get(principal, class_id)
+
+    async def cancel(self, principal: Principal, class_id: str) -> ClassDetail:
+        async with self._ctx.db.read() as conn:
+            access = await load_class(conn, principal, class_id)
+        require_host(access)
+        ClassStatus(access.row["status"]).require_move(ClassStatus.CANCELLED)
+        provider = self._ctx.providers.get(access.row["provider"])
+        await provider.delete_meeting(_meeting_of(access.row), access.row["org_id"])
+        await self.transition(class_id, ClassStatus.CANCELLED)
+        return await self.get(principal, class_id)
+
+    async def _host_transition(
+        self, principal: Principal, class_id: str, target: ClassStatus
+    ) -> None:
+        async with self._ctx.db.read() as conn:
+            access = await load_class(conn, principal, class_id)
+        require_host(access)
+        ClassStatus(access.row["status"]).require_move(target)
+        await self.transition(class_id, target)
+
+    async def transition(
+        self, class_id: str, target: ClassStatus, *, at: datetime | None = None
+    ) -> ClassEvent:
+        """Move a class to ``target`` and broadcast ``class:status``.
+
+        Shared by the host routes and the provider webhooks.  The update is
+        conditional on the status read, so two racing callers cannot both win.
+        """
+        at = at or self._ctx.clock()
+        async with self._ctx.db.write() as conn:
+            row = (
+                await conn.execute(select(live_classes).where(_lc.id == class_id))
+            ).mappings().first()
+            if row is None:
+                raise NotFound("no such live class")
+            current = ClassStatus(row["status"])
+            current.require_move(target)
+            values: dict[str, Any] = {"status": target.value, "updated_at": at}
+            if target is ClassStatus.LIVE:
+                values["actual_start"] = at
+            elif row["actual_start"] is not None:
+                values["actual_end"] = max(at, row["actual_start"])
+            result = await conn.execute(
+                update(live_classes)
+                .where(_lc.id == class_id, _lc.status == current.value)
+                .values(**values)
+            )
+            if result.rowcount == 0:
+                raise Conflict("the class changed state meanwhile; try again")
+            if target.is_final:
+                await close_intervals(conn, class_id, at=values.get("actual_end", at))
+            if target is ClassStatus.CANCELLED:
+                await notify_cancellation(conn, row, at=at)
+            event = await append_event(
+                conn,
+                class_id,
+                "class:status",
+                {
+                    "status": target.value,
+                    "actual_start": values.get("actual_start", row["actual_start"]),
+                    "actual_end": values.get("actual_end"),
+                },
+                now=at,
+            )
+        await self._ctx.broadcaster.publish(event)
+        return event
+
+    # -- taking part ---------------------------------------------------------------
+
+    async def join(self, principal: Principal, class_id: str) -> JoinInfo:
+        now = self._ctx.clock()
+        async with self._ctx.db.write() as conn:
+            access = await load_class(conn, principal, class_id)
+            row = access.row
+            if ClassStatus(row["status"]).is_final:
+                raise InvalidState(f"the class is {row['status']}; it cannot be joined")
+            if not access.role.is_host and row["max_participants"] is not None:
+                await _require_room(conn, class_id, principal.user_id, row["max_participants"])
+            await remember_user(self._ctx.db, conn, principal)
+            await record_participant(self._ctx, conn, access, principal.user_id, now)
+            await open_interval(
+                conn, class_id, user_id=principal.user_id, source=APP_SOURCE, at=now
+            )
+        meeting = _meeting_of(row)
+        provider = self._ctx.providers.get(row["provider"])
+        link = provider.join_link(
+            meeting,
+            Attendee(
+                user_id=principal.user_id,
+                name=principal.name,
+                email=principal.email,
+                is_host=access.role.is_host,
+            ),
+        )
+        if access.role.is_host:
+            return JoinInfo(join_url=link, host_url=row["host_url"], passcode=row["passcode"])
+        return JoinInfo(join_url=link, passcode=row["passcode"])
+
+    async def leave(self, principal: Principal, class_id: str) -> dict[str, bool]:
+        now = self._ctx.clock()
+        async with self._ctx.db.write() as conn:
+            await load_class(conn, principal, class_id)
+            closed = await close_intervals(
+                conn, class_id, at=now, user_id=principal.user_id, source=APP_SOURCE
+            )
+        return {"left": closed > 0}
+
+    # -- rendering -------------------------------------------------------------------
+
+    async def _detail(self, conn: AsyncConnection, access: ClassAccess) -> ClassDetail:
+        (summary,) = await self._render_many(conn, [access.row], [access.role])
+        return ClassDetail(
+            **summary.model_dump(),
+            participants=await _participants(conn, access.class_id),
+            recordings=[],
+            resources=[],
+        )
+
+    async def _render_many(
+        self, conn: AsyncConnection, rows: list[RowMapping] | Any, roles: list[ClassRole]
+    ) -> list[ClassOut]:
+        ids = [r["id"] for r in rows]
+        online = await online_counts(conn, ids)
+        names = await _names(conn, rows)
+        return [
+            _render(row, role, online.get(row["id"], 0), names)
+            for row, role in zip(rows, roles, strict=True)
+        ]
+
+
+async def record_participant(
+    ctx: ServiceContext, conn: AsyncConnection, access: ClassAccess, user_id: str, at: datetime
+) -> None:
+    """Remember that a user took part (first time and latest)."""
+    stmt = ctx.db.upsert(class_participants).values(
+        class_id=access.class_id,
+        user_id=user_id,
+        org_id=access.row["org_id"],
+        role=access.role.value,
+        first_joined_at=at,
+        last_seen_at=at,
+    )
+    await conn.execute(
+        stmt.on_conflict_do_update(
+            index_elements=["class_id", "user_id"],
+            set_={"last_seen_at": at, "role": access.role.value},
+        )
+    )
+
+
+async def notify_cancellation(conn: AsyncConnection, row: RowMapping, *, at: datetime) -> None:
+    students = (
+        await conn.scalars(
+            select(enrollments.c.user_id).where(
+                enrollments.c.org_id == row["org_id"], enrollments.c.course_id == row["course_id"]
+            )
+        )
+    ).all()
+    start = row["scheduled_start"].strftime("%Y-%m-%d %H:%M UTC")
+    await notify(
+        conn,
+        org_id=row["org_id"],
+        user_ids=list(students),
+        kind="class_cancelled",
+        class_id=row["id"],
+        title=f"Cancelled: {row['title']}",
+        body=f"The live class \u201c{row['title']}\u201d scheduled for {start} was cancelled.",
+        at=at,
+    )
+
+
+async def _require_room(
+    conn: AsyncConnection, class_id: str, user_id: str, max_participants: int
+) -> None:
+    iv = attendance_intervals
+    others = await conn.scalar(
+        select(func.count(func.distinct(iv.c.user_id))).where(
+            iv.c.class_id == class_id,
+            iv.c.ended_at.is_(None),
+            iv.c.user_id.is_not(None),
+            iv.c.user_id != user_id,
+        )
+    )
+    if int(others or 0) >= max_participants:
+        raise Conflict(f"the class is full ({max_participants} participants)")
+
+
+async def _roles_in(
+    conn: AsyncConnection, principal: Principal, rows: Any
+) -> list[ClassRole]:
+    course_ids = {r["course_id"] for r in rows}
+    taught = set(
+        (
+            await conn.scalars(
+                select(course_mentors.c.course_id).where(
+                    course_mentors.c.org_id == principal.org_id,
+                    course_mentors.c.user_id == principal.user_id,
+                    course_mentors.c.course_id.in_(course_ids),
+                )
+            )
+        ).all()
+    )
+    roles = []
+    for r in rows:
+        if r["host_user_id"] == principal.user_id:
+            roles.append(ClassRole.HOST)
+        elif principal.is_admin or r["course_id"] in taught:
+            roles.append(ClassRole.CO_HOST)
+        else:
+            roles.append(ClassRole.PARTICIPANT)
+    return roles
+
+
+async def _names(conn: AsyncConnection, rows: Any) -> dict[tuple[str, str], str]:
+    keys = {(r["org_id"], r["host_user_id"]) for r in rows}
+    if not keys:
+        return {}
+    found = await conn.execute(
+        select(users.c.org_id, users.c.user_id, users.c.name).where(
+            or_(*(and_(users.c.org_id == o, users.c.user_id == u) for o, u in keys))
+        )
+    )
+    return {(o, u): n for o, u, n in found.all()}
+
+
+async def _participants(conn: AsyncConnection, class_id: str) -> list[ParticipantOut]:
+    iv = attendance_intervals
+    online_now = (
+        select(iv.c.user_id)
+        .where(iv.c.class_id == class_id, iv.c.ended_at.is_(None), iv.c.user_id.is_not(None))
+        .distinct()
+    )
+    cp = class_participants.c
+    rows = (
+        await conn.execute(
+            select(
+                cp.user_id,
+                cp.role,
+                cp.first_joined_at,
+                cp.last_seen_at,
+                func.coalesce(users.c.name, cp.user_id).label("name"),
+                cp.user_id.in_(online_now).label("online"),
+            )
+            .select_from(
+                class_participants.outerjoin(
+                    users, and_(users.c.org_id == cp.org_id, users.c.user_id == cp.user_id)
+                )
+            )
+            .where(cp.class_id == class_id, cp.removed_at.is_(None))
+            .order_by(cp.first_joined_at, cp.user_id)
+        )
+    ).mappings()
+    return [
+        ParticipantOut(
+            user=UserRef(id=r["user_id"], name=r["name"], role=r["role"]),
+            online=bool(r["online"]),
+            first_joined_at=r["first_joined_at"],
+            last_seen_at=r["last_seen_at"],
+        )
+        for r in rows
+    ]
+
+
+def _render(
+    row: RowMapping, role: ClassRole, online: int, names: dict[tuple[str, str], str]
+) -> ClassOut:
+    host_id = row["host_user_id"]
+    is_host = role.is_host
+    return ClassOut(
+        id=row["id"],
+        course_id=row["course_id"],
+        title=row["title"],
+        description=row["description"],
+        status=ClassStatus(row["status"]),
+        scheduled_start=row["scheduled_start"],
+        scheduled_end=row["scheduled_end"],
+        timezone=row["timezone"],
+        actual_start=row["actual_start"],
+        actual_end=row["actual_end"],
+        provider=row["provider"],
+        join_url=row["join_url"],
+        host_url=row["host_url"] if is_host else None,
+        passcode=row["passcode"],
+        max_participants=row["max_participants"],
+        auto_recording=row["auto_recording"],
+        settings=ClassSettings.model_validate(row["settings"]),
+        host=UserRef(
+            id=host_id, name=names.get((row["org_id"], host_id), host_id), role=ClassRole.HOST
+        ),
+        your_role=role.value,
+        participant_count=online,
+        is_recorded=row["auto_recording"] == "cloud",
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
+    )
+
+
+def _meeting_columns(meeting: Meeting) -> dict[str, Any]:
+    return {
+        "provider": meeting.provider,
+        "provider_meeting_id": meeting.meeting_id,
+        "provider_data": dict(meeting.data),
+        "join_url": meeting.join_url,
+        "host_url": meeting.host_url,
+        "passcode": meeting.passcode,
+    }
+
+
+def _meeting_of(row: RowMapping) -> Meeting:
+    return Meeting(
+        provider=row["provider"],
+        meeting_id=row["provider_meeting_id"],
+        join_url=row["join_url"],
+        host_url=row["host_url"],
+        passcode=row["passcode"],
+        data=row["provider_data"],
+    )
+
+
+_PROVIDER_FIELDS = {"title", "description", "scheduled_start", "scheduled_end", "timezone"}
+
+
+def _touches_provider(changes: dict[str, Any], body: ClassUpdate) -> bool:
+    return bool(
+        _PROVIDER_FIELDS & changes.keys()
+        or "auto_recording" in changes
+        or body.join_url is not None
+        or (body.settings is not None and body.settings.model_fields_set & {"waiting_room", "join_before_host"})
+    )
+
+
+def _bad_field(field: str, message: str) -> BadRequest:
+    return BadRequest(message, details={field: message})
+

@@ -1,0 +1,29 @@
+"""What every service needs, built once at start-up by the app's lifespan."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from ..auth import TokenVerifier
+from ..db import Database
+from ..providers.base import ProviderRegistry
+from ..settings import Settings
+from .events import Broadcaster
+
+__all__ = ["ServiceContext", "utcnow"]
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class ServiceContext:
+    settings: Settings
+    db: Database
+    providers: ProviderRegistry
+    broadcaster: Broadcaster
+    tokens: TokenVerifier
+    clock: Callable[[], datetime] = field(default=utcnow)

@@ -1,0 +1,69 @@
+"""Class events: the durable per-class log and the seam every broadcast goes through.
+
+A durable event is appended inside the same transaction as the change it
+reports, taking the class's next ``seq`` from ``live_classes.last_seq``
+(``UPDATE ... RETURNING``), so ``seq`` is gapless and shared by all processes.
+It is published only after that transaction commits: a client never sees an
+event whose change could still roll back.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol
+
+from sqlalchemy import insert, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from ..db.tables import class_events, live_classes
+
+__all__ = ["Audience", "Broadcaster", "ClassEvent", "append_event"]
+
+
+class Audience(enum.StrEnum):
+    EVERYONE = "everyone"
+    HOSTS = "hosts"
+
+
+@dataclass(frozen=True, slots=True)
+class ClassEvent:
+    class_id: str
+    name: str
+    data: dict[str, Any]
+    seq: int | None = None
+    audience: Audience = Audience.EVERYONE
+
+
+class Broadcaster(Protocol):
+    """Delivers class events to the sockets in the class's room, on every process."""
+
+    async def publish(self, event: ClassEvent) -> None: ...
+
+
+async def append_event(
+    conn: AsyncConnection,
+    class_id: str,
+    name: str,
+    data: dict[str, Any],
+    *,
+    now: datetime,
+    audience: Audience = Audience.EVERYONE,
+) -> ClassEvent:
+    """Take the next ``seq`` of the class and store the event; call inside a write."""
+    seq = (
+        await conn.execute(
+            update(live_classes)
+            .where(live_classes.c.id == class_id)
+            .values(last_seq=live_classes.c.last_seq + 1)
+            .returning(live_classes.c.last_seq)
+        )
+    ).scalar_one()
+    payload = {"class_id": class_id, "seq": seq, **data}
+    await conn.execute(
+        insert(class_events).values(
+            class_id=class_id, seq=seq, event=name, data=payload, created_at=now
+        )
+    )
+    return ClassEvent(class_id=class_id, name=name, data=payload, seq=seq, audience=audience)

@@ -1,0 +1,107 @@
+"""Notifications recorded for users (for example: a class they are enrolled in was cancelled)."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime
+
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from ..auth import Principal
+from ..db.tables import notifications
+from ..errors import NotFound
+from ..schemas.notifications import NotificationFilter, NotificationOut
+from .context import ServiceContext
+
+__all__ = ["NotificationService", "notify"]
+
+_n = notifications.c
+
+
+async def notify(
+    conn: AsyncConnection,
+    *,
+    org_id: str,
+    user_ids: list[str],
+    kind: str,
+    class_id: str | None,
+    title: str,
+    body: str,
+    at: datetime,
+) -> None:
+    """Record one notification per user, in the caller's transaction."""
+    if not user_ids:
+        return
+    await conn.execute(
+        notifications.insert(),
+        [
+            {
+                "id": secrets.token_hex(12),
+                "org_id": org_id,
+                "user_id": user_id,
+                "kind": kind,
+                "class_id": class_id,
+                "title": title,
+                "body": body,
+                "created_at": at,
+            }
+            for user_id in user_ids
+        ],
+    )
+
+
+class NotificationService:
+    def __init__(self, ctx: ServiceContext) -> None:
+        self._ctx = ctx
+
+    async def list(
+        self, principal: Principal, query: NotificationFilter
+    ) -> tuple[list[NotificationOut], int]:
+        """The caller's notifications, newest first."""
+        conditions = [_n.org_id == principal.org_id, _n.user_id == principal.user_id]
+        if query.unread is True:
+            conditions.append(_n.read_at.is_(None))
+        elif query.unread is False:
+            conditions.append(_n.read_at.is_not(None))
+        async with self._ctx.db.read() as conn:
+            total = await conn.scalar(select(func.count()).select_from(notifications).where(*conditions))
+            rows = (
+                await conn.execute(
+                    select(notifications)
+                    .where(*conditions)
+                    .order_by(_n.created_at.desc(), _n.id.desc())
+                    .limit(query.limit)
+                    .offset(query.offset)
+                )
+            ).mappings()
+            return [NotificationOut.model_validate(dict(r)) for r in rows], int(total or 0)
+
+    async def mark_read(self, principal: Principal, notification_id: str) -> NotificationOut:
+        now = self._ctx.clock()
+        mine = [
+            _n.id == notification_id,
+            _n.org_id == principal.org_id,
+            _n.user_id == principal.user_id,
+        ]
+        async with self._ctx.db.write() as conn:
+            await conn.execute(
+                update(notifications).where(*mine, _n.read_at.is_(None)).values(read_at=now)
+            )
+            row = (await conn.execute(select(notifications).where(*mine))).mappings().first()
+        if row is None:
+            raise NotFound("no such notification")
+        return NotificationOut.model_validate(dict(row))
+
+    async def mark_all_read(self, principal: Principal) -> int:
+        async with self._ctx.db.write() as conn:
+            result = await conn.execute(
+                update(notifications)
+                .where(
+                    _n.org_id == principal.org_id,
+                    _n.user_id == principal.user_id,
+                    _n.read_at.is_(None),
+                )
+                .values(read_at=self._ctx.clock())
+            )
+        return int(result.rowcount or 0)

@@ -1,0 +1,49 @@
+"""The real app on a real port, once per storage backend.
+
+Backends: ``sqlite`` (a temporary file, no Redis) and ``postgres`` (a fresh
+database on 127.0.0.1 plus Redis).  ``LIVECLASS_TEST_BACKENDS`` picks them
+(default both).  Without PostgreSQL or Redis the postgres half is skipped with
+a message, except under ``CI=true`` where it fails: CI must test both.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import AsyncIterator
+
+import pytest
+import pytest_asyncio
+
+from tests.support.backends import Backend, postgres_backend, sqlite_backend
+from tests.support.platform import Platform
+from tests.support.servers import LiveServer, serve_app
+
+BACKENDS = [
+    name.strip()
+    for name in os.environ.get("LIVECLASS_TEST_BACKENDS", "sqlite,postgres").split(",")
+    if name.strip()
+]
+
+
+@pytest_asyncio.fixture(scope="session", params=BACKENDS, loop_scope="session")
+async def backend(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Backend]:
+    if request.param == "sqlite":
+        async with sqlite_backend(tmp_path_factory.mktemp("sqlite")) as found:
+            yield found
+    else:
+        async with postgres_backend() as found:
+            yield found
+
+
+@pytest_asyncio.fixture(scope="session", loop_scope="session")
+async def server(backend: Backend) -> AsyncIterator[LiveServer]:
+    async with serve_app(backend.settings()) as live:
+        yield live
+
+
+@pytest.fixture
+async def platform(server: LiveServer) -> AsyncIterator[Platform]:
+    """A fresh organization with a course, its mentor and two enrolled students."""
+    async with Platform.create(server, org=f"org-{secrets.token_hex(4)}") as world:
+        yield world

@@ -1,0 +1,83 @@
+"""Storage backends for the suite: a temporary SQLite file, or PostgreSQL + Redis on 127.0.0.1."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import secrets
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import pytest
+import redis.asyncio as aioredis
+
+from server.migrate import upgrade_async
+from server.settings import Settings
+
+__all__ = ["Backend", "postgres_backend", "sqlite_backend"]
+
+PG_HOST = os.environ.get("LIVECLASS_TEST_PG_HOST", "127.0.0.1")
+PG_USER = os.environ.get("LIVECLASS_TEST_PG_USER", "postgres")
+REDIS_URL = os.environ.get("LIVECLASS_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+TEST_SECRET = "test-secret-that-is-long-enough-for-hs256-0123456789"
+
+
+@dataclass(frozen=True)
+class Backend:
+    name: str
+    database_url: str
+    redis_url: str | None
+
+    def settings(self, **overrides: Any) -> Settings:
+        values: dict[str, Any] = {
+            "database_url": self.database_url,
+            "redis_url": self.redis_url,
+            "redis_prefix": f"lctest-{secrets.token_hex(4)}",
+            "jwt_secret": TEST_SECRET,
+            "secret_key": "test-key-for-secrets-at-rest-0123456789",
+            "_env_file": None,
+        }
+        values.update(overrides)
+        return Settings(**values)
+
+
+@asynccontextmanager
+async def sqlite_backend(folder: Path) -> AsyncIterator[Backend]:
+    url = f"sqlite+aiosqlite:///{folder / 'liveclass.db'}"
+    await upgrade_async(url)
+    yield Backend("sqlite", url, None)
+
+
+def _missing(what: str, exc: BaseException) -> None:
+    message = f"{what} is not reachable ({exc}); start it or set LIVECLASS_TEST_BACKENDS=sqlite"
+    if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+        pytest.fail(f"CI needs {message}", pytrace=False)
+    pytest.skip(message)
+
+
+@asynccontextmanager
+async def postgres_backend() -> AsyncIterator[Backend]:
+    name = f"lc_test_{secrets.token_hex(6)}"
+    try:
+        admin = await asyncpg.connect(host=PG_HOST, user=PG_USER, database="postgres", timeout=5)
+    except (OSError, asyncpg.PostgresError, asyncio.TimeoutError) as exc:
+        _missing(f"PostgreSQL at {PG_HOST}", exc)
+    try:
+        client = aioredis.from_url(REDIS_URL)
+        await client.ping()
+        await client.aclose()
+    except (OSError, aioredis.RedisError) as exc:
+        await admin.close()
+        _missing(f"Redis at {REDIS_URL}", exc)
+    await admin.execute(f'CREATE DATABASE "{name}"')
+    url = f"postgresql+asyncpg://{PG_USER}@{PG_HOST}/{name}"
+    try:
+        await upgrade_async(url)
+        yield Backend("postgres", url, REDIS_URL)
+    finally:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await admin.close()
