@@ -43,7 +43,8 @@ class Settings(BaseSettings):
         default=None, description="Redis URL for several processes; unset = one process, memory"
     )
     redis_prefix: str = Field(
-        default="liveclass", description="Prefix of every Redis key and channel (one per deployment)"
+        default="liveclass",
+        description="Prefix of every Redis key and channel (one per deployment)",
     )
 
     # -- authentication --------------------------------------------------------
@@ -56,7 +57,7 @@ class Settings(BaseSettings):
     jwt_private_key: str | None = Field(
         default=None, description="PEM private key (or @path) used only by `liveclass token`"
     )
-    jwt_algorithms: list[JWTAlgorithm] = Field(default_factory=lambda: ["HS256"])
+    jwt_algorithms: list[JWTAlgorithm] = Field(default=["HS256"], min_length=1)
     jwt_audience: str | None = None
     jwt_issuer: str | None = None
     jwt_leeway_seconds: int = Field(default=30, ge=0, le=600)

@@ -27,7 +27,9 @@ BACKENDS = [
 
 
 @pytest_asyncio.fixture(scope="session", params=BACKENDS, loop_scope="session")
-async def backend(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Backend]:
+async def backend(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[Backend]:
     if request.param == "sqlite":
         async with sqlite_backend(tmp_path_factory.mktemp("sqlite")) as found:
             yield found

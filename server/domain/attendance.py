@@ -71,9 +71,9 @@ def summarize(
     )
 
 
-def grade(attended_seconds: int, scheduled_seconds: int, *, present_percent: float) -> tuple[
-    float, AttendanceStatus
-]:
+def grade(
+    attended_seconds: int, scheduled_seconds: int, *, present_percent: float
+) -> tuple[float, AttendanceStatus]:
     """``(attended_percent, status)``: percent of the scheduled duration, capped at 100."""
     if scheduled_seconds <= 0:
         percent = 0.0

@@ -1,4 +1,4 @@
-"""The class lifecycle: ``scheduled -> live -> ended``, ``cancelled`` from either; final states stay."""
+"""The class lifecycle: ``scheduled -> live -> ended``, or ``cancelled``; final states stay."""
 
 from __future__ import annotations
 

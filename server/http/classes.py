@@ -29,20 +29,39 @@ CLASSES = "/api/live-classes"
 CLASS = "/api/live-classes/{class_id}"
 
 
-@api("GET", CLASSES, summary="Classes the caller may see", tag="live classes",
-     query=ClassFilter, response=list[ClassOut], paginated=True)
+@api(
+    "GET",
+    CLASSES,
+    summary="Classes the caller may see",
+    tag="live classes",
+    query=ClassFilter,
+    response=list[ClassOut],
+    paginated=True,
+)
 async def list_classes(call: Call[Any, ClassFilter]) -> tuple[list[ClassOut], int]:
-    return await ClassService(call.ctx).list(call.principal, call.query)
+    return await ClassService(call.ctx).find(call.principal, call.query)
 
 
-@api("POST", CLASSES, summary="Schedule a class (its provider meeting is created first)",
-     tag="live classes", body=ClassCreate, response=ClassDetail, status=201)
+@api(
+    "POST",
+    CLASSES,
+    summary="Schedule a class (its provider meeting is created first)",
+    tag="live classes",
+    body=ClassCreate,
+    response=ClassDetail,
+    status=201,
+)
 async def create_class(call: Call[ClassCreate, Any]) -> ClassDetail:
     return await ClassService(call.ctx).create(call.principal, call.body)
 
 
-@api("GET", CLASS, summary="One class with participants, recordings and resources",
-     tag="live classes", response=ClassDetail)
+@api(
+    "GET",
+    CLASS,
+    summary="One class with participants, recordings and resources",
+    tag="live classes",
+    response=ClassDetail,
+)
 async def get_class(call: Call[Any, Any]) -> ClassDetail:
     return await ClassService(call.ctx).get(call.principal, call.path("class_id"))
 
@@ -51,14 +70,20 @@ async def _update(call: Call[ClassUpdate, Any]) -> ClassDetail:
     return await ClassService(call.ctx).update(call.principal, call.path("class_id"), call.body)
 
 
-@api("DELETE", CLASS, summary="Cancel: the provider meeting is deleted, students notified",
-     tag="live classes", response=ClassDetail)
+@api(
+    "DELETE",
+    CLASS,
+    summary="Cancel: the provider meeting is deleted, students notified",
+    tag="live classes",
+    response=ClassDetail,
+)
 async def cancel_class(call: Call[Any, Any]) -> ClassDetail:
     return await ClassService(call.ctx).cancel(call.principal, call.path("class_id"))
 
 
-@api("POST", CLASS + "/start", summary="scheduled -> live", tag="live classes",
-     response=ClassDetail)
+@api(
+    "POST", CLASS + "/start", summary="scheduled -> live", tag="live classes", response=ClassDetail
+)
 async def start_class(call: Call[Any, Any]) -> ClassDetail:
     return await ClassService(call.ctx).start(call.principal, call.path("class_id"))
 
@@ -68,27 +93,48 @@ async def end_class(call: Call[Any, Any]) -> ClassDetail:
     return await ClassService(call.ctx).end(call.principal, call.path("class_id"))
 
 
-@api("POST", CLASS + "/join", summary="Get the links and record joining", tag="live classes",
-     response=JoinInfo)
+@api(
+    "POST",
+    CLASS + "/join",
+    summary="Get the links and record joining",
+    tag="live classes",
+    response=JoinInfo,
+)
 async def join_class(call: Call[Any, Any]) -> JoinInfo:
     return await ClassService(call.ctx).join(call.principal, call.path("class_id"))
 
 
-@api("DELETE", CLASS + "/join", summary="Record leaving", tag="live classes",
-     response=dict[str, bool])
+@api(
+    "DELETE",
+    CLASS + "/join",
+    summary="Record leaving",
+    tag="live classes",
+    response=dict[str, bool],
+)
 async def leave_class(call: Call[Any, Any]) -> dict[str, bool]:
     return await ClassService(call.ctx).leave(call.principal, call.path("class_id"))
 
 
-@api("GET", CLASS + "/participants", summary="Who took part, and who is online",
-     tag="live classes", response=list[ParticipantOut])
+@api(
+    "GET",
+    CLASS + "/participants",
+    summary="Who took part, and who is online",
+    tag="live classes",
+    response=list[ParticipantOut],
+)
 async def list_participants(call: Call[Any, Any]) -> list[ParticipantOut]:
     return await ClassService(call.ctx).participants(call.principal, call.path("class_id"))
 
 
-@api("GET", CLASS + "/attendance", summary="Attendance per student and attendee (JSON or CSV)",
-     tag="live classes", query=AttendanceQuery, response=list[AttendanceRow],
-     extra_content=("text/csv",))
+@api(
+    "GET",
+    CLASS + "/attendance",
+    summary="Attendance per student and attendee (JSON or CSV)",
+    tag="live classes",
+    query=AttendanceQuery,
+    response=list[AttendanceRow],
+    extra_content=("text/csv",),
+)
 async def attendance(call: Call[Any, AttendanceQuery]) -> list[AttendanceRow] | Response:
     rows = await AttendanceService(call.ctx).report(call.principal, call.path("class_id"))
     if call.query.format == "csv":
@@ -122,10 +168,22 @@ operations = [
     list_classes,
     create_class,
     get_class,
-    api("PATCH", CLASS, summary="Change a class (synced to the provider)", tag="live classes",
-        body=ClassUpdate, response=ClassDetail)(_update),
-    api("PUT", CLASS, summary="Same as PATCH", tag="live classes", body=ClassUpdate,
-        response=ClassDetail)(_update),
+    api(
+        "PATCH",
+        CLASS,
+        summary="Change a class (synced to the provider)",
+        tag="live classes",
+        body=ClassUpdate,
+        response=ClassDetail,
+    )(_update),
+    api(
+        "PUT",
+        CLASS,
+        summary="Same as PATCH",
+        tag="live classes",
+        body=ClassUpdate,
+        response=ClassDetail,
+    )(_update),
     cancel_class,
     start_class,
     end_class,

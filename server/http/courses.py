@@ -14,8 +14,14 @@ COURSE = "/api/courses/{course_id}"
 ENROLLMENTS = "/api/courses/{course_id}/enrollments"
 
 
-@api("PUT", COURSE, summary="Create or update a course and its mentors", tag="courses",
-     body=CourseUpsert, response=CourseOut)
+@api(
+    "PUT",
+    COURSE,
+    summary="Create or update a course and its mentors",
+    tag="courses",
+    body=CourseUpsert,
+    response=CourseOut,
+)
 async def upsert_course(call: Call[CourseUpsert, Any]) -> CourseOut:
     return await CourseService(call.ctx).upsert(call.principal, call.path("course_id"), call.body)
 
@@ -25,8 +31,13 @@ async def get_course(call: Call[Any, Any]) -> CourseOut:
     return await CourseService(call.ctx).get(call.principal, call.path("course_id"))
 
 
-@api("GET", ENROLLMENTS, summary="The course's enrolled students", tag="courses",
-     response=EnrollmentsOut)
+@api(
+    "GET",
+    ENROLLMENTS,
+    summary="The course's enrolled students",
+    tag="courses",
+    response=EnrollmentsOut,
+)
 async def list_enrollments(call: Call[Any, Any]) -> EnrollmentsOut:
     return await CourseService(call.ctx).enrollments(call.principal, call.path("course_id"))
 
@@ -37,8 +48,14 @@ def _change(mode: str, method: str, summary: str) -> Operation:
             call.principal, call.path("course_id"), call.body, mode=mode
         )
 
-    return api(method, ENROLLMENTS, summary=summary, tag="courses", body=EnrollmentChange,
-               response=EnrollmentsOut)(handler)
+    return api(
+        method,
+        ENROLLMENTS,
+        summary=summary,
+        tag="courses",
+        body=EnrollmentChange,
+        response=EnrollmentsOut,
+    )(handler)
 
 
 operations = [

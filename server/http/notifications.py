@@ -11,25 +11,41 @@ from .routing import Call, api
 __all__ = ["operations"]
 
 
-@api("GET", "/api/notifications", summary="The caller's notifications, newest first",
-     tag="notifications", query=NotificationFilter, response=list[NotificationOut],
-     paginated=True)
+@api(
+    "GET",
+    "/api/notifications",
+    summary="The caller's notifications, newest first",
+    tag="notifications",
+    query=NotificationFilter,
+    response=list[NotificationOut],
+    paginated=True,
+)
 async def list_notifications(
     call: Call[Any, NotificationFilter],
 ) -> tuple[list[NotificationOut], int]:
-    return await NotificationService(call.ctx).list(call.principal, call.query)
+    return await NotificationService(call.ctx).find(call.principal, call.query)
 
 
-@api("POST", "/api/notifications/{notification_id}/read", summary="Mark one as read",
-     tag="notifications", response=NotificationOut)
+@api(
+    "POST",
+    "/api/notifications/{notification_id}/read",
+    summary="Mark one as read",
+    tag="notifications",
+    response=NotificationOut,
+)
 async def mark_read(call: Call[Any, Any]) -> NotificationOut:
     return await NotificationService(call.ctx).mark_read(
         call.principal, call.path("notification_id")
     )
 
 
-@api("POST", "/api/notifications/read-all", summary="Mark all of the caller's as read",
-     tag="notifications", response=ReadAllOut)
+@api(
+    "POST",
+    "/api/notifications/read-all",
+    summary="Mark all of the caller's as read",
+    tag="notifications",
+    response=ReadAllOut,
+)
 async def mark_all_read(call: Call[Any, Any]) -> ReadAllOut:
     return ReadAllOut(marked=await NotificationService(call.ctx).mark_all_read(call.principal))
 

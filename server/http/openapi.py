@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from pydantic import BaseModel, TypeAdapter
+from pydantic.json_schema import JsonSchemaMode
 
 from ..schemas.common import Envelope, ErrorEnvelope, ListEnvelope
 from .routing import Operation
@@ -68,7 +69,9 @@ def openapi_document(operations: Sequence[Operation], *, version: str) -> dict[s
         "paths": paths,
         "components": {
             "schemas": components,
-            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}},
+            "securitySchemes": {
+                "bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
+            },
         },
     }
 
@@ -76,11 +79,11 @@ def openapi_document(operations: Sequence[Operation], *, version: str) -> dict[s
 def _success(op: Operation, components: dict[str, Any]) -> dict[str, Any]:
     if op.response is None:
         return {"description": "done"}
+    # Parametrised at run time from the declaration, hence __class_getitem__.
     if op.paginated:
-        item = op.response.__args__[0]
-        envelope: Any = ListEnvelope[item]  # type: ignore[valid-type]
+        envelope = ListEnvelope.__class_getitem__(op.response.__args__[0])
     else:
-        envelope = Envelope[op.response]
+        envelope = Envelope.__class_getitem__(op.response)
     content = {"application/json": {"schema": _schema(envelope, components, "serialization")}}
     for media in op.extra_content:
         content[media] = {"schema": {"type": "string"}}
@@ -103,10 +106,10 @@ def _parameters(op: Operation, components: dict[str, Any]) -> list[dict[str, Any
     return params
 
 
-def _schema(model: type[BaseModel] | Any, components: dict[str, Any], mode: str) -> dict[str, Any]:
-    schema = TypeAdapter(model).json_schema(
-        ref_template=_REF, mode=mode, by_alias=True  # type: ignore[arg-type]
-    )
+def _schema(
+    model: type[BaseModel] | Any, components: dict[str, Any], mode: JsonSchemaMode
+) -> dict[str, Any]:
+    schema = TypeAdapter(model).json_schema(ref_template=_REF, mode=mode, by_alias=True)
     components.update(schema.pop("$defs", {}))
     title = schema.get("title")
     if isinstance(title, str) and schema.get("type") == "object":

@@ -29,8 +29,9 @@ async def readyz(request: Request) -> Response:
         except (LiveclassError, OSError, ConnectionError, TimeoutError) as exc:
             checks[name] = f"unavailable: {type(exc).__name__}"
     ready = all(value == "ok" for value in checks.values())
-    return json_response({"status": "ready" if ready else "unavailable", "checks": checks},
-                         200 if ready else 503)
+    return json_response(
+        {"status": "ready" if ready else "unavailable", "checks": checks}, 200 if ready else 503
+    )
 
 
 async def metrics(request: Request) -> Response:

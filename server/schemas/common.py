@@ -7,11 +7,11 @@ from typing import Annotated, Generic, Literal, TypeVar
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 __all__ = [
+    "Envelope",
     "ErrorBody",
     "ErrorEnvelope",
     "Identifier",
     "ListEnvelope",
-    "Envelope",
     "Page",
     "RequestModel",
     "ResponseModel",
@@ -20,9 +20,7 @@ __all__ = [
 
 T = TypeVar("T")
 
-Identifier = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)
-]
+Identifier = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
 
 
 class RequestModel(BaseModel):

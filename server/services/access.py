@@ -18,7 +18,7 @@ from ..db.tables import class_participants, course_mentors, enrollments, live_cl
 from ..domain.roles import ClassRole, class_role
 from ..errors import Forbidden, NotFound
 
-__all__ = ["ClassAccess", "load_class", "teaches", "require_host"]
+__all__ = ["ClassAccess", "load_class", "require_host", "teaches"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,33 +47,37 @@ async def teaches(conn: AsyncConnection, principal: Principal, course_id: str) -
 
 async def load_class(conn: AsyncConnection, principal: Principal, class_id: str) -> ClassAccess:
     row = (
-        await conn.execute(
-            select(
-                live_classes,
-                exists()
-                .where(
-                    course_mentors.c.org_id == live_classes.c.org_id,
-                    course_mentors.c.course_id == live_classes.c.course_id,
-                    course_mentors.c.user_id == principal.user_id,
-                )
-                .label("caller_teaches"),
-                exists()
-                .where(
-                    enrollments.c.org_id == live_classes.c.org_id,
-                    enrollments.c.course_id == live_classes.c.course_id,
-                    enrollments.c.user_id == principal.user_id,
-                )
-                .label("caller_enrolled"),
-                exists()
-                .where(
-                    class_participants.c.class_id == live_classes.c.id,
-                    class_participants.c.user_id == principal.user_id,
-                    class_participants.c.removed_at.is_not(None),
-                )
-                .label("caller_removed"),
-            ).where(live_classes.c.id == class_id, live_classes.c.org_id == principal.org_id)
+        (
+            await conn.execute(
+                select(
+                    live_classes,
+                    exists()
+                    .where(
+                        course_mentors.c.org_id == live_classes.c.org_id,
+                        course_mentors.c.course_id == live_classes.c.course_id,
+                        course_mentors.c.user_id == principal.user_id,
+                    )
+                    .label("caller_teaches"),
+                    exists()
+                    .where(
+                        enrollments.c.org_id == live_classes.c.org_id,
+                        enrollments.c.course_id == live_classes.c.course_id,
+                        enrollments.c.user_id == principal.user_id,
+                    )
+                    .label("caller_enrolled"),
+                    exists()
+                    .where(
+                        class_participants.c.class_id == live_classes.c.id,
+                        class_participants.c.user_id == principal.user_id,
+                        class_participants.c.removed_at.is_not(None),
+                    )
+                    .label("caller_removed"),
+                ).where(live_classes.c.id == class_id, live_classes.c.org_id == principal.org_id)
+            )
         )
-    ).mappings().first()
+        .mappings()
+        .first()
+    )
     if row is None:
         raise NotFound("no such live class")
     role = class_role(

@@ -126,8 +126,8 @@ class AttendanceService:
             people: dict[tuple[str, str], list[Interval]] = defaultdict(list)
             guest_names: dict[str, str] = {}
             for user_id, guest_key, guest_name, started, ended in intervals:
-                key = ("user", user_id) if user_id is not None else ("guest", guest_key or "")
-                people[key].append(Interval(started, ended))
+                person = ("user", user_id) if user_id is not None else ("guest", guest_key or "")
+                people[person].append(Interval(started, ended))
                 if user_id is None:
                     guest_names[guest_key or ""] = guest_name or "Guest"
             for user_id in enrolled:
@@ -147,7 +147,9 @@ class AttendanceService:
         scheduled = int((row["scheduled_end"] - row["scheduled_start"]).total_seconds())
         report = []
         for (kind, key), spans in people.items():
-            summary = summarize(spans, window=(window_start, max(window_start, window_end)), now=now)
+            summary = summarize(
+                spans, window=(window_start, max(window_start, window_end)), now=now
+            )
             percent, status = grade(
                 summary.attended_seconds,
                 scheduled,
@@ -169,4 +171,3 @@ class AttendanceService:
             )
         report.sort(key=lambda r: (not r.enrolled, r.name.lower(), r.user_id or ""))
         return report
-

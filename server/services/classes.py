@@ -10,6 +10,7 @@ after it agreed.
 from __future__ import annotations
 
 import secrets
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -61,7 +62,7 @@ class ClassService:
 
     # -- reading ---------------------------------------------------------------
 
-    async def list(self, principal: Principal, query: ClassFilter) -> tuple[list[ClassOut], int]:
+    async def find(self, principal: Principal, query: ClassFilter) -> tuple[list[ClassOut], int]:
         conditions = [_lc.org_id == principal.org_id]
         if not principal.is_admin:
             taught = select(course_mentors.c.course_id).where(
@@ -93,14 +94,18 @@ class ClassService:
                 or 0
             )
             rows = (
-                await conn.execute(
-                    select(live_classes)
-                    .where(*conditions)
-                    .order_by(_lc.scheduled_start, _lc.id)
-                    .limit(query.limit)
-                    .offset(query.offset)
+                (
+                    await conn.execute(
+                        select(live_classes)
+                        .where(*conditions)
+                        .order_by(_lc.scheduled_start, _lc.id)
+                        .limit(query.limit)
+                        .offset(query.offset)
+                    )
                 )
-            ).mappings().all()
+                .mappings()
+                .all()
+            )
             roles = await _roles_in(conn, principal, rows)
             items = await self._render_many(conn, rows, roles)
         return items, total
@@ -268,8 +273,10 @@ class ClassService:
         at = at or self._ctx.clock()
         async with self._ctx.db.write() as conn:
             row = (
-                await conn.execute(select(live_classes).where(_lc.id == class_id))
-            ).mappings().first()
+                (await conn.execute(select(live_classes).where(_lc.id == class_id)))
+                .mappings()
+                .first()
+            )
             if row is None:
                 raise NotFound("no such live class")
             current = ClassStatus(row["status"])
@@ -356,7 +363,7 @@ class ClassService:
         )
 
     async def _render_many(
-        self, conn: AsyncConnection, rows: list[RowMapping] | Any, roles: list[ClassRole]
+        self, conn: AsyncConnection, rows: Sequence[RowMapping], roles: list[ClassRole]
     ) -> list[ClassOut]:
         ids = [r["id"] for r in rows]
         online = await online_counts(conn, ids)
@@ -425,7 +432,7 @@ async def _require_room(
 
 
 async def _roles_in(
-    conn: AsyncConnection, principal: Principal, rows: Any
+    conn: AsyncConnection, principal: Principal, rows: Sequence[RowMapping]
 ) -> list[ClassRole]:
     course_ids = {r["course_id"] for r in rows}
     taught = set(
@@ -439,7 +446,7 @@ async def _roles_in(
             )
         ).all()
     )
-    roles = []
+    roles: list[ClassRole] = []
     for r in rows:
         if r["host_user_id"] == principal.user_id:
             roles.append(ClassRole.HOST)
@@ -450,7 +457,7 @@ async def _roles_in(
     return roles
 
 
-async def _names(conn: AsyncConnection, rows: Any) -> dict[tuple[str, str], str]:
+async def _names(conn: AsyncConnection, rows: Sequence[RowMapping]) -> dict[tuple[str, str], str]:
     keys = {(r["org_id"], r["host_user_id"]) for r in rows}
     if not keys:
         return {}
@@ -564,10 +571,12 @@ def _touches_provider(changes: dict[str, Any], body: ClassUpdate) -> bool:
         _PROVIDER_FIELDS & changes.keys()
         or "auto_recording" in changes
         or body.join_url is not None
-        or (body.settings is not None and body.settings.model_fields_set & {"waiting_room", "join_before_host"})
+        or (
+            body.settings is not None
+            and body.settings.model_fields_set & {"waiting_room", "join_before_host"}
+        )
     )
 
 
 def _bad_field(field: str, message: str) -> BadRequest:
     return BadRequest(message, details={field: message})
-

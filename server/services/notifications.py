@@ -55,7 +55,7 @@ class NotificationService:
     def __init__(self, ctx: ServiceContext) -> None:
         self._ctx = ctx
 
-    async def list(
+    async def find(
         self, principal: Principal, query: NotificationFilter
     ) -> tuple[list[NotificationOut], int]:
         """The caller's notifications, newest first."""
@@ -65,7 +65,9 @@ class NotificationService:
         elif query.unread is False:
             conditions.append(_n.read_at.is_not(None))
         async with self._ctx.db.read() as conn:
-            total = await conn.scalar(select(func.count()).select_from(notifications).where(*conditions))
+            total = await conn.scalar(
+                select(func.count()).select_from(notifications).where(*conditions)
+            )
             rows = (
                 await conn.execute(
                     select(notifications)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import os
 import secrets
 from collections.abc import AsyncIterator
@@ -64,7 +63,7 @@ async def postgres_backend() -> AsyncIterator[Backend]:
     name = f"lc_test_{secrets.token_hex(6)}"
     try:
         admin = await asyncpg.connect(host=PG_HOST, user=PG_USER, database="postgres", timeout=5)
-    except (OSError, asyncpg.PostgresError, asyncio.TimeoutError) as exc:
+    except (TimeoutError, OSError, asyncpg.PostgresError) as exc:
         _missing(f"PostgreSQL at {PG_HOST}", exc)
     try:
         client = aioredis.from_url(REDIS_URL)

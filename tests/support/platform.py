@@ -52,32 +52,48 @@ class Platform:
                 world.person("student-2", "Lee Learner", Role.STUDENT),
             ]
             await world.sync_course(
-                world.course_id, mentors=[world.mentor.user_id],
+                world.course_id,
+                mentors=[world.mentor.user_id],
                 students=[s.user_id for s in world.students],
             )
             yield world
 
-    def person(self, user_id: str, name: str, role: Role, *, org: str | None = None,
-               email: str | None = None) -> Person:
+    def person(
+        self,
+        user_id: str,
+        name: str,
+        role: Role,
+        *,
+        org: str | None = None,
+        email: str | None = None,
+    ) -> Person:
         token = issue_token(
-            self.server.settings, sub=user_id, org=org or self.org, role=role, name=name,
+            self.server.settings,
+            sub=user_id,
+            org=org or self.org,
+            role=role,
+            name=name,
             email=email or f"{user_id}@example.com",
         )
         return Person(user_id, name, role, token)
 
     async def sync_course(self, course_id: str, *, mentors: list[str], students: list[str]) -> None:
         put = await self.http.put(
-            f"/api/courses/{course_id}", json={"title": f"Course {course_id}", "mentors": mentors},
+            f"/api/courses/{course_id}",
+            json={"title": f"Course {course_id}", "mentors": mentors},
             headers=self.admin.headers,
         )
         assert put.status_code == 200, put.text
         enroll = await self.http.put(
-            f"/api/courses/{course_id}/enrollments", json={"students": students},
+            f"/api/courses/{course_id}/enrollments",
+            json={"students": students},
             headers=self.admin.headers,
         )
         assert enroll.status_code == 200, enroll.text
 
-    async def call(self, method: str, path: str, who: Person | None, **kwargs: Any) -> httpx.Response:
+    async def call(
+        self, method: str, path: str, who: Person | None, **kwargs: Any
+    ) -> httpx.Response:
         headers = dict(kwargs.pop("headers", {}))
         if who is not None:
             headers.update(who.headers)
