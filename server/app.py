@@ -34,7 +34,7 @@ from .metrics import Metrics
 from .providers.base import MeetingProvider, ProviderRegistry
 from .providers.jitsi import JitsiProvider
 from .providers.manual import ManualProvider
-from .realtime.server import SocketBroadcaster, create_socket_server
+from .realtime.server import SocketBroadcaster, close_socket_server, create_socket_server
 from .services.context import ServiceContext
 from .settings import Settings
 
@@ -76,6 +76,7 @@ def create_app(
         if settings.jwt_secret is None and settings.jwt_algorithms[0].startswith("HS"):
             log.warning("LIVECLASS_JWT_SECRET is not set: using the development secret")
         yield
+        await close_socket_server(sio)
         await db.dispose()
 
     http = Starlette(

@@ -10,13 +10,17 @@ from __future__ import annotations
 
 import os
 import secrets
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime
 
 import pytest
 import pytest_asyncio
 
 from tests.support.backends import Backend, postgres_backend, sqlite_backend
+from server.app import default_providers
+from tests.support.clock import FakeClock
 from tests.support.platform import Platform
+from tests.support.providers import ScriptedProvider
 from tests.support.servers import LiveServer, serve_app
 
 BACKENDS = [
@@ -49,3 +53,36 @@ async def platform(server: LiveServer) -> AsyncIterator[Platform]:
     """A fresh organization with a course, its mentor and two enrolled students."""
     async with Platform.create(server, org=f"org-{secrets.token_hex(4)}") as world:
         yield world
+
+
+@pytest_asyncio.fixture(scope="session", loop_scope="session")
+async def scripted_provider() -> ScriptedProvider:
+    return ScriptedProvider()
+
+
+@pytest_asyncio.fixture(scope="session", loop_scope="session")
+async def scripted_server(
+    backend: Backend, scripted_provider: ScriptedProvider
+) -> AsyncIterator[LiveServer]:
+    """The app with a scriptable provider registered as ``zoom``."""
+    settings = backend.settings()
+    providers = {**default_providers(settings), "zoom": scripted_provider}
+    async with serve_app(settings, providers=providers) as live:
+        yield live
+
+
+@pytest.fixture
+async def scripted_platform(scripted_server: LiveServer) -> AsyncIterator[Platform]:
+    async with Platform.create(scripted_server, org=f"org-{secrets.token_hex(4)}") as world:
+        yield world
+
+
+@pytest.fixture
+def clock(server: LiveServer) -> Iterator[FakeClock]:
+    """Freeze and steer the server's clock for the duration of one test."""
+    ctx = server.app.other_asgi_app.state.ctx
+    fake = FakeClock(datetime.now(UTC).replace(microsecond=0))
+    original = ctx.clock
+    ctx.clock = fake
+    yield fake
+    ctx.clock = original

@@ -9,6 +9,7 @@ time is counted once, whatever its sources.
 from __future__ import annotations
 
 import enum
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -78,7 +79,8 @@ def grade(
     if scheduled_seconds <= 0:
         percent = 0.0
     else:
-        percent = min(100.0, round(100.0 * attended_seconds / scheduled_seconds, 1))
+        # Rounded down, so a shown 75.0 always means the threshold was really met.
+        percent = min(100.0, math.floor(1000 * attended_seconds / scheduled_seconds) / 10)
     if attended_seconds > 0 and percent >= present_percent:
         return percent, AttendanceStatus.PRESENT
     if attended_seconds > 0:

@@ -6,6 +6,8 @@ only its hosts' sockets, for events participants must not see.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from typing import Any
 
@@ -16,7 +18,13 @@ from ..errors import LiveclassError
 from ..metrics import Metrics
 from ..services.events import Audience, ClassEvent
 
-__all__ = ["SocketBroadcaster", "class_room", "create_socket_server", "hosts_room"]
+__all__ = [
+    "SocketBroadcaster",
+    "class_room",
+    "close_socket_server",
+    "create_socket_server",
+    "hosts_room",
+]
 
 log = logging.getLogger("liveclass.realtime")
 
@@ -67,6 +75,25 @@ def create_socket_server(
         metrics.open_sockets.dec()
 
     return sio
+
+
+async def close_socket_server(sio: socketio.AsyncServer) -> None:
+    """Stop background work, including the Redis manager's listener and connections.
+
+    python-socketio's ``AsyncRedisManager`` has no close of its own; without
+    this its connections outlive the app.
+    """
+    await sio.shutdown()
+    manager = sio.manager
+    listener = getattr(manager, "thread", None)
+    if isinstance(listener, asyncio.Task):
+        listener.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await listener
+    for name in ("pubsub", "redis"):
+        connection = getattr(manager, name, None)
+        if connection is not None:
+            await connection.aclose()
 
 
 async def principal_of(sio: socketio.AsyncServer, sid: str) -> Principal:

@@ -418,13 +418,17 @@ async def notify_cancellation(conn: AsyncConnection, row: RowMapping, *, at: dat
 async def _require_room(
     conn: AsyncConnection, class_id: str, user_id: str, max_participants: int
 ) -> None:
-    iv = attendance_intervals
+    """Refuse a participant when ``max_participants`` others are online (hosts not counted)."""
+    iv, cp = attendance_intervals.c, class_participants.c
+    participants = select(cp.user_id).where(
+        cp.class_id == class_id, cp.role == ClassRole.PARTICIPANT.value
+    )
     others = await conn.scalar(
-        select(func.count(func.distinct(iv.c.user_id))).where(
-            iv.c.class_id == class_id,
-            iv.c.ended_at.is_(None),
-            iv.c.user_id.is_not(None),
-            iv.c.user_id != user_id,
+        select(func.count(func.distinct(iv.user_id))).where(
+            iv.class_id == class_id,
+            iv.ended_at.is_(None),
+            iv.user_id != user_id,
+            iv.user_id.in_(participants),
         )
     )
     if int(others or 0) >= max_participants:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
+from pydantic_core import to_jsonable_python
 from sqlalchemy import insert, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -60,7 +61,8 @@ async def append_event(
             .returning(live_classes.c.last_seq)
         )
     ).scalar_one()
-    payload = {"class_id": class_id, "seq": seq, **data}
+    # Stored and broadcast as JSON-ready values (times as ISO strings with Z).
+    payload: dict[str, Any] = to_jsonable_python({"class_id": class_id, "seq": seq, **data})
     await conn.execute(
         insert(class_events).values(
             class_id=class_id, seq=seq, event=name, data=payload, created_at=now
