@@ -16,8 +16,8 @@ from datetime import UTC, datetime
 import pytest
 import pytest_asyncio
 
-from tests.support.backends import Backend, postgres_backend, sqlite_backend
 from server.app import default_providers
+from tests.support.backends import Backend, postgres_backend, sqlite_backend
 from tests.support.clock import FakeClock
 from tests.support.platform import Platform
 from tests.support.providers import ScriptedProvider
