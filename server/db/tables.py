@@ -19,6 +19,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    UniqueConstraint,
 )
 
 from .types import UTCDateTime
@@ -35,6 +36,7 @@ __all__ = [
     "notifications",
     "organizations",
     "users",
+    "webhook_events",
 ]
 
 metadata = MetaData(
@@ -218,3 +220,32 @@ Index(
     notifications.c.user_id,
     notifications.c.created_at,
 )
+
+webhook_events = Table(
+    "webhook_events",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("provider", String(16), nullable=False),
+    Column("event_type", String(100), nullable=False),
+    # Same event delivered twice (a provider retry) has the same key.
+    Column("dedup_key", String(255), nullable=False),
+    # pending -> processing -> done | ignored | failed; rejected at intake (malformed).
+    Column("status", String(16), nullable=False),
+    Column("payload", JSON, nullable=True),
+    Column("raw_body", Text, nullable=True),
+    Column("headers", JSON, nullable=False),
+    Column("org_id", ID, nullable=True),
+    Column("class_id", ID, nullable=True),
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("next_attempt_at", UTCDateTime(), nullable=False),
+    # A worker owns a "processing" row until then; after it, a crashed
+    # worker's row is taken again.
+    Column("lease_until", UTCDateTime(), nullable=True),
+    Column("last_error", Text, nullable=True),
+    Column("note", String(300), nullable=True),
+    Column("received_at", UTCDateTime(), nullable=False),
+    Column("processed_at", UTCDateTime(), nullable=True),
+    UniqueConstraint("provider", "dedup_key"),
+)
+Index("ix_webhook_events_due", webhook_events.c.status, webhook_events.c.next_attempt_at)
+Index("ix_webhook_events_org_status", webhook_events.c.org_id, webhook_events.c.status)

@@ -1,0 +1,1 @@
+"""Provider webhooks: verify, store durably before answering, process in the background."""

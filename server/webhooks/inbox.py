@@ -1,0 +1,269 @@
+"""The durable webhook inbox: every accepted event is a row before the provider gets its 2xx.
+
+Lifecycle of a row (``status``)::
+
+    pending --claim--> processing --effect committed--> done | ignored
+       ^                   |
+       +---- retry later --+--> failed (after max attempts; an admin may replay)
+    rejected  (malformed body with a good signature; kept for audit, never processed)
+
+Claiming is a conditional ``UPDATE``, so several processes can run workers on
+one database without taking the same row.  A row stays ``processing`` only
+for a lease; if its worker dies (kill -9), the lease runs out and another
+claim takes it.  The effect and the move to ``done`` commit in one
+transaction, so an event's effect is applied exactly once.
+"""
+
+from __future__ import annotations
+
+import enum
+import random
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, func, or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from ..db import Database
+from ..db.tables import webhook_events
+from ..errors import Conflict, InvalidState, NotFound
+
+__all__ = ["ClaimedEvent", "Inbox", "IncomingEvent", "InboxStatus", "Outcome"]
+
+_w = webhook_events.c
+
+
+class InboxStatus(enum.StrEnum):
+    PENDING = "pending"
+    PROCESSING = "processing"
+    DONE = "done"
+    IGNORED = "ignored"
+    FAILED = "failed"
+    REJECTED = "rejected"
+
+
+@dataclass(frozen=True)
+class IncomingEvent:
+    provider: str
+    event_type: str
+    dedup_key: str
+    headers: dict[str, str]
+    payload: dict[str, Any] | None = None
+    raw_body: str | None = None
+    org_id: str | None = None
+
+
+@dataclass(frozen=True)
+class ClaimedEvent:
+    id: int
+    provider: str
+    event_type: str
+    payload: dict[str, Any]
+    headers: dict[str, str]
+    attempts: int
+
+
+@dataclass
+class Outcome:
+    """What processing an event did; ``ignored`` when it had no effect (and why)."""
+
+    status: InboxStatus = InboxStatus.DONE
+    note: str | None = None
+    org_id: str | None = None
+    class_id: str | None = None
+    after_commit: list[Any] = field(default_factory=list)
+
+
+class Inbox:
+    def __init__(
+        self,
+        db: Database,
+        *,
+        max_attempts: int,
+        retry_base_seconds: float,
+        retry_cap_seconds: float = 3600,
+    ) -> None:
+        self._db = db
+        self._max_attempts = max_attempts
+        self._retry_base = retry_base_seconds
+        self._retry_cap = retry_cap_seconds
+
+    async def accept(self, event: IncomingEvent, *, now: datetime) -> tuple[int, bool]:
+        """Store a pending event; ``(id, duplicate)``.  A redelivery returns the first id."""
+        return await self._insert(event, InboxStatus.PENDING, now=now)
+
+    async def reject(self, event: IncomingEvent, *, now: datetime, reason: str) -> int:
+        """Keep a malformed delivery for audit; it is never processed."""
+        event_id, _ = await self._insert(event, InboxStatus.REJECTED, now=now, note=reason)
+        return event_id
+
+    async def _insert(
+        self, event: IncomingEvent, status: InboxStatus, *, now: datetime, note: str | None = None
+    ) -> tuple[int, bool]:
+        values = {
+            "provider": event.provider,
+            "event_type": event.event_type[:100],
+            "dedup_key": event.dedup_key,
+            "status": status.value,
+            "payload": event.payload,
+            "raw_body": event.raw_body,
+            "headers": event.headers,
+            "org_id": event.org_id,
+            "next_attempt_at": now,
+            "received_at": now,
+            "note": note,
+        }
+        try:
+            async with self._db.write() as conn:
+                inserted = await conn.execute(
+                    webhook_events.insert().values(**values).returning(_w.id)
+                )
+                return int(inserted.scalar_one()), False
+        except IntegrityError:
+            async with self._db.read() as conn:
+                existing = await conn.scalar(
+                    select(_w.id).where(
+                        _w.provider == event.provider, _w.dedup_key == event.dedup_key
+                    )
+                )
+            if existing is None:  # pragma: no cover - the conflicting row cannot vanish
+                raise
+            return int(existing), True
+
+    async def claim_due(
+        self, *, now: datetime, lease: timedelta, limit: int = 20
+    ) -> list[ClaimedEvent]:
+        due = or_(
+            and_(_w.status == InboxStatus.PENDING.value, _w.next_attempt_at <= now),
+            and_(_w.status == InboxStatus.PROCESSING.value, _w.lease_until < now),
+        )
+        async with self._db.read() as conn:
+            candidates = (
+                await conn.scalars(select(_w.id).where(due).order_by(_w.id).limit(limit))
+            ).all()
+        claimed: list[ClaimedEvent] = []
+        for event_id in candidates:
+            async with self._db.write() as conn:
+                row = (
+                    await conn.execute(
+                        update(webhook_events)
+                        .where(_w.id == event_id, due)
+                        .values(
+                            status=InboxStatus.PROCESSING.value,
+                            lease_until=now + lease,
+                            attempts=_w.attempts + 1,
+                        )
+                        .returning(_w.provider, _w.event_type, _w.payload, _w.headers, _w.attempts)
+                    )
+                ).first()
+            if row is not None:
+                claimed.append(
+                    ClaimedEvent(event_id, row.provider, row.event_type, row.payload or {},
+                                 row.headers or {}, row.attempts)
+                )
+        return claimed
+
+    async def finish(
+        self, conn: AsyncConnection, event: ClaimedEvent, outcome: Outcome, *, now: datetime
+    ) -> None:
+        """Record the outcome; call in the same transaction as the effect."""
+        await conn.execute(
+            update(webhook_events)
+            .where(_w.id == event.id)
+            .values(
+                status=outcome.status.value,
+                note=outcome.note[:300] if outcome.note else None,
+                org_id=func.coalesce(outcome.org_id, _w.org_id),
+                class_id=outcome.class_id,
+                processed_at=now,
+                lease_until=None,
+                last_error=None,
+            )
+        )
+
+    async def retry_later(
+        self, event: ClaimedEvent, error: str, *, now: datetime
+    ) -> InboxStatus:
+        """After a failed attempt: back off and try again, or give up after the last one."""
+        if event.attempts >= self._max_attempts:
+            status, next_at = InboxStatus.FAILED, now
+        else:
+            delay = min(self._retry_cap, self._retry_base * 2 ** (event.attempts - 1))
+            status = InboxStatus.PENDING
+            next_at = now + timedelta(seconds=delay * random.uniform(0.8, 1.2))
+        async with self._db.write() as conn:
+            await conn.execute(
+                update(webhook_events)
+                .where(_w.id == event.id)
+                .values(
+                    status=status.value,
+                    next_attempt_at=next_at,
+                    lease_until=None,
+                    last_error=error[:2000],
+                )
+            )
+        return status
+
+    async def list(
+        self,
+        *,
+        org_id: str | None,
+        status: InboxStatus | None,
+        provider: str | None,
+        limit: int,
+        offset: int,
+    ) -> tuple[list[dict[str, Any]], int]:
+        """Rows for an admin; ``org_id=None`` means every organization's and unattributed ones."""
+        conditions: list[ColumnElement[bool]] = []
+        if org_id is not None:
+            conditions.append(_w.org_id == org_id)
+        if status is not None:
+            conditions.append(_w.status == status.value)
+        if provider is not None:
+            conditions.append(_w.provider == provider)
+        async with self._db.read() as conn:
+            total = await conn.scalar(
+                select(func.count()).select_from(webhook_events).where(*conditions)
+            )
+            rows = (
+                await conn.execute(
+                    select(webhook_events)
+                    .where(*conditions)
+                    .order_by(_w.id.desc())
+                    .limit(limit)
+                    .offset(offset)
+                )
+            ).mappings()
+            return [dict(r) for r in rows], int(total or 0)
+
+    async def replay(self, event_id: int, *, org_id: str | None, now: datetime) -> dict[str, Any]:
+        """Queue a finished event again (failed, ignored or done); rejected ones cannot be."""
+        visible = [_w.id == event_id]
+        if org_id is not None:
+            visible.append(_w.org_id == org_id)
+        async with self._db.write() as conn:
+            row = (await conn.execute(select(webhook_events).where(*visible))).mappings().first()
+            if row is None:
+                raise NotFound("no such webhook event")
+            if row["status"] == InboxStatus.REJECTED.value:
+                raise InvalidState("a rejected (malformed) event cannot be processed")
+            if row["status"] in (InboxStatus.PENDING.value, InboxStatus.PROCESSING.value):
+                raise Conflict("the event is already queued")
+            await conn.execute(
+                update(webhook_events)
+                .where(_w.id == event_id)
+                .values(
+                    status=InboxStatus.PENDING.value,
+                    attempts=0,
+                    next_attempt_at=now,
+                    lease_until=None,
+                    last_error=None,
+                    processed_at=None,
+                )
+            )
+            replayed = (
+                await conn.execute(select(webhook_events).where(_w.id == event_id))
+            ).mappings().one()
+        return dict(replayed)
