@@ -92,8 +92,7 @@ def _is_disconnect(exc: DBAPIError) -> bool:
         return True
     text_ = str(exc.orig).lower()
     return any(
-        marker in text_
-        for marker in ("connect", "closed", "terminat", "refused", "unable to open")
+        marker in text_ for marker in ("connect", "closed", "terminat", "refused", "unable to open")
     )
 
 

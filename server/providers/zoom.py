@@ -216,9 +216,7 @@ class ZoomClient:
         stored = AccessToken(str(creds.get("access_token", "")), float(creds.get("expires_at", 0)))
         if stored.value and stored.value != rejected and self._api.tokens.fresh(stored):
             return stored
-        app = (
-            (creds["client_id"], creds["client_secret"]) if "client_id" in creds else self._app()
-        )
+        app = (creds["client_id"], creds["client_secret"]) if "client_id" in creds else self._app()
         # Not idempotent: the refresh token rotates, so a replay after a lost
         # answer would present a dead token.
         answer = await self._token_request(
