@@ -7,6 +7,7 @@ import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qsl, unquote
 
@@ -22,6 +23,7 @@ __all__ = [
     "bearer",
     "form_and_query",
     "path_param",
+    "utc_z",
 ]
 
 Clock = Callable[[], float]
@@ -133,3 +135,8 @@ async def form_and_query(request: Request) -> dict[str, str]:
     """
     body = (await request.body()).decode("utf-8")
     return dict(parse_qsl(body)) | dict(request.query_params.items())
+
+
+def utc_z(moment: datetime) -> str:
+    """``2026-01-05T15:00:00Z``: the second-precision UTC form Zoom uses everywhere."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -59,6 +59,7 @@ from .common import (
     bearer,
     form_and_query,
     path_param,
+    utc_z,
 )
 
 __all__ = ["FakeZoom", "create_fake_zoom"]
@@ -220,8 +221,8 @@ class FakeZoom:
                     "user_id": str(16_778_240 + n),
                     "name": f"Student {n}",
                     "user_email": f"student{n}@example.com",
-                    "join_time": _iso(joined),
-                    "leave_time": _iso(joined + timedelta(minutes=50)),
+                    "join_time": utc_z(joined),
+                    "leave_time": utc_z(joined + timedelta(minutes=50)),
                     "duration": 3000,
                     "registrant_id": "",
                     "failover": False,
@@ -252,8 +253,8 @@ class FakeZoom:
                 {
                     "id": secrets.token_hex(18),
                     "meeting_id": uuid,
-                    "recording_start": _iso(start),
-                    "recording_end": _iso(end),
+                    "recording_start": utc_z(start),
+                    "recording_end": utc_z(end),
                     "file_type": file_type,
                     "file_extension": ext,
                     "file_size": size,
@@ -266,8 +267,8 @@ class FakeZoom:
             files.append(
                 {
                     "meeting_id": uuid,
-                    "recording_start": _iso(start),
-                    "recording_end": _iso(end),
+                    "recording_start": utc_z(start),
+                    "recording_end": utc_z(end),
                     "file_type": file_type,
                     "file_extension": ext,
                     "_download": secrets.token_hex(18),
@@ -280,7 +281,7 @@ class FakeZoom:
             "host_id": meeting["host_id"],
             "topic": meeting["topic"],
             "type": meeting["type"],
-            "start_time": _iso(start),
+            "start_time": utc_z(start),
             "duration": 55,
             "total_size": sum(int(f.get("file_size", 0)) for f in files),
             "recording_count": len(files),
@@ -373,7 +374,7 @@ class FakeZoom:
                     "X-RateLimit-Type": "Daily-limit",
                     "X-RateLimit-Limit": str(self.daily_limit),
                     "X-RateLimit-Remaining": "0",
-                    "Retry-After": _iso(midnight),
+                    "Retry-After": utc_z(midnight),
                 },
             )
         self.usage[key] = self.usage.get(key, 0) + 1
@@ -411,7 +412,7 @@ class FakeZoom:
             "duration": body.get("duration", 60),
             "timezone": body.get("timezone", "UTC"),
             "agenda": body.get("agenda", ""),
-            "created_at": _iso(datetime.fromtimestamp(self.clock(), UTC)),
+            "created_at": utc_z(datetime.fromtimestamp(self.clock(), UTC)),
             "start_url": f"https://us05web.zoom.us/s/{meeting_id}?zak={secrets.token_urlsafe(32)}",
             "join_url": f"https://us05web.zoom.us/j/{meeting_id}?pwd={secrets.token_urlsafe(24)}",
             "password": password,
@@ -649,11 +650,7 @@ def _normalise_start(value: Any) -> str | None:
     if parsed.tzinfo is None:
         # Without Z Zoom reads local time in `timezone`; the fake simplifies to UTC.
         parsed = parsed.replace(tzinfo=UTC)
-    return _iso(parsed)
-
-
-def _iso(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return utc_z(parsed)
 
 
 def _new_uuid() -> str:
