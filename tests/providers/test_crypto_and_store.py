@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from server.crypto import SecretBox, SecretBoxError
@@ -46,7 +48,7 @@ def test_short_keys_are_refused() -> None:
 async def test_store_replaces_whole_records_and_copies() -> None:
     store = InMemoryCredentialStore()
     assert await store.load("o", "zoom") is None
-    record = {"refresh_token": "a", "nested": {"x": 1}}
+    record: dict[str, Any] = {"refresh_token": "a", "nested": {"x": 1}}
     await store.save("o", "zoom", record)
     record["nested"]["x"] = 2
     loaded = await store.load("o", "zoom")

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import httpx
 import pytest
 
 from server.errors import ProviderError
 from server.providers.base import Attendee, MeetingRequest
-from server.providers.zoom import ZoomProvider, encode_meeting_id
+from server.providers.transport import ProviderTransport
+from server.providers.zoom import ZoomClient, ZoomProvider, encode_meeting_id
 
 from .conftest import ZoomRig
 
@@ -23,7 +24,7 @@ def class_request(**changes: object) -> MeetingRequest:
         "org_id": ORG,
         "title": "Algebra I",
         "description": "Linear equations",
-        "start": datetime(2026, 3, 2, 9, 30, tzinfo=UTC) + timedelta(hours=0),
+        "start": datetime(2026, 3, 2, 9, 30, tzinfo=UTC),
         "end": datetime(2026, 3, 2, 10, 15, 30, tzinfo=UTC),
         "timezone": "Europe/Paris",
         "auto_recording": "cloud",
@@ -49,9 +50,7 @@ async def test_concurrent_calls_share_one_token_request(zoom: ZoomRig) -> None:
     created = await zoom.client.create_meeting("org-2", "me", {"topic": "t"})
     zoom.fake.grants.clear()
     zoom.clock.now += 4000
-    await asyncio.gather(
-        *(zoom.client.get_meeting("org-2", str(created["id"])) for _ in range(5))
-    )
+    await asyncio.gather(*(zoom.client.get_meeting("org-2", str(created["id"])) for _ in range(5)))
     assert zoom.fake.grants == ["account_credentials"]
 
 
@@ -64,12 +63,14 @@ async def test_a_rejected_token_is_refreshed_and_the_call_retried_once(zoom: Zoo
 
 
 async def test_unconfigured_organization_is_a_provider_error(zoom: ZoomRig) -> None:
-    transport = zoom.client._transport
-    from server.providers.zoom import ZoomClient
-
-    bare = ZoomClient(transport, api_base=f"{zoom.url}/v2", oauth_base=zoom.url)
-    with pytest.raises(ProviderError, match="not connected"):
-        await bare.get_meeting(ORG, "1")
+    bare = ZoomClient(
+        ProviderTransport("zoom", timeout=5.0), api_base=f"{zoom.url}/v2", oauth_base=zoom.url
+    )
+    try:
+        with pytest.raises(ProviderError, match="not connected"):
+            await bare.get_meeting(ORG, "1")
+    finally:
+        await bare.aclose()
 
 
 async def test_user_oauth_code_exchange_and_rotating_refresh(zoom: ZoomRig) -> None:
@@ -126,14 +127,16 @@ async def test_provider_create_update_get_delete(zoom: ZoomRig) -> None:
     assert held["settings"]["auto_recording"] == "cloud"
     assert held["settings"]["waiting_room"] is True
     assert held["host_id"] == zoom.fake.owner["id"]
-    assert meeting.passcode == held["password"] and len(meeting.passcode) == 10
+    assert meeting.passcode is not None and len(meeting.passcode) == 10
+    assert meeting.passcode == held["password"]
     assert meeting.join_url == held["join_url"] and meeting.host_url == held["start_url"]
     assert meeting.data["uuid"] == held["uuid"] and meeting.data["host_id"] == held["host_id"]
     attendee = Attendee(user_id="s1", name="Ann", email=None, is_host=False)
     assert provider.join_link(meeting, attendee) == meeting.join_url
 
     later = class_request(
-        title="Algebra I (moved)", start=datetime(2026, 3, 3, 9, 0, tzinfo=UTC),
+        title="Algebra I (moved)",
+        start=datetime(2026, 3, 3, 9, 0, tzinfo=UTC),
         end=datetime(2026, 3, 3, 10, 0, tzinfo=UTC),
     )
     updated = await provider.update_meeting(meeting, later)
@@ -177,9 +180,7 @@ async def test_participants_report_walks_every_page(zoom: ZoomRig) -> None:
     created = await zoom.client.create_meeting(ORG, "me", {"topic": "t"})
     uuid = zoom.fake.add_instance(created["id"], participants=7)
     before = zoom.fake.faults.requests
-    rows = [
-        row async for row in zoom.client.participants_report(ORG, uuid, page_size=3)
-    ]
+    rows = [row async for row in zoom.client.participants_report(ORG, uuid, page_size=3)]
     assert [row["name"] for row in rows] == [f"Student {n}" for n in range(7)]
     assert zoom.fake.faults.requests - before == 3
     by_id = [row async for row in zoom.client.participants_report(ORG, str(created["id"]))]

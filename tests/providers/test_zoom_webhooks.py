@@ -24,6 +24,8 @@ VECTORS: dict[str, Any] = json.loads(
     (Path(__file__).parents[1] / "fixtures" / "zoom_signature_vectors.json").read_text("utf-8")
 )
 SECRET = "webhook-secret-token"
+# Non-ASCII on purpose: Zoom sends raw UTF-8, and the signature covers those bytes.
+TOPIC = "Algebra \u2013 \u2019quotes\u2019 \U0001f692"
 
 
 @pytest.mark.parametrize("vector", VECTORS["known_answer_tests"])
@@ -90,7 +92,7 @@ def meeting() -> ZoomMeetingFacts:
         id=85393847045,
         uuid="jUh5o3dKQIytvcsfTtKBlg==",
         host_id="8lzIwvZTSOqjndWPbPqzuA",
-        topic="Algebra – ’quotes’ 🚒",
+        topic=TOPIC,
         start_time=datetime(2026, 1, 5, 15, 0, tzinfo=UTC),
         timezone="Europe/Paris",
     )
@@ -140,7 +142,7 @@ async def test_sender_events_verify_at_a_receiver() -> None:
     assert headers["user-agent"] == "Zoom Marketplace/1.0a"
     assert headers["content-type"] == "application/json; charset=utf-8"
     assert len(headers["x-zm-request-timestamp"]) == 10  # seconds, not milliseconds
-    assert "Algebra – ’quotes’ 🚒".encode() in raw  # raw UTF-8, as Zoom sends
+    assert TOPIC.encode() in raw  # raw UTF-8, as Zoom sends
     events = [json.loads(raw) for _, raw in received]
     assert [e["event"] for e in events[1:]] == [
         "meeting.started",
