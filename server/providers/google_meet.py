@@ -155,6 +155,10 @@ class GoogleClient:
     async def aclose(self) -> None:
         await self._transport.aclose()
 
+    def forget(self, org_id: str) -> None:
+        """Drop the cached access token; call after the organization's Google credentials change."""
+        self._api.tokens.drop(org_id)
+
     # -- OAuth ---------------------------------------------------------------
 
     def authorize_url(
@@ -304,7 +308,7 @@ class GoogleClient:
         """``events.insert`` with conference data; ``event`` must carry its own ``id``.
 
         A 409 (the id exists: an earlier attempt got through) returns the
-        existing event instead.
+        existing event instead, unless that event was deleted.
         """
         response = await self._api.call(
             org_id,
@@ -316,7 +320,14 @@ class GoogleClient:
             idempotent=True,
         )
         if response.status_code == 409:
-            return await self.get_event(org_id, event["id"])
+            existing = await self.get_event(org_id, event["id"])
+            if existing.get("status") == "cancelled":
+                raise ProviderError(
+                    "the Calendar event with this id was deleted and Google never reuses ids",
+                    provider=PROVIDER,
+                    details={"event_id": event["id"]},
+                )
+            return existing
         body: dict[str, Any] = response.json()
         return body
 

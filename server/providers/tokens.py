@@ -66,6 +66,11 @@ class TokenCache:
             del self._tokens[key]
             self._rejected[key] = value
 
+    def drop(self, key: str) -> None:
+        """Forget the key's token (its credentials changed)."""
+        self._tokens.pop(key, None)
+        self._rejected.pop(key, None)
+
     def put(self, key: str, token: AccessToken) -> None:
         """Cache a token obtained elsewhere (a fresh OAuth code exchange)."""
         self._tokens[key] = token

@@ -152,6 +152,10 @@ class ZoomClient:
     async def aclose(self) -> None:
         await self._transport.aclose()
 
+    def forget(self, org_id: str) -> None:
+        """Drop the cached access token; call after the organization's Zoom credentials change."""
+        self._api.tokens.drop(org_id)
+
     # -- OAuth ---------------------------------------------------------------
 
     def authorize_url(self, state: str, redirect_uri: str) -> str:

@@ -10,7 +10,8 @@ import pytest
 
 from server.errors import BadRequest, ProviderError
 from server.providers.base import Attendee, MeetingRequest
-from server.providers.google_meet import GoogleMeetProvider, derived_id
+from server.providers.google_meet import GoogleClient, GoogleMeetProvider, derived_id
+from server.settings import Settings
 
 from .conftest import GoogleRig
 
@@ -221,3 +222,31 @@ async def test_meet_readers_walk_every_page(google: GoogleRig) -> None:
 async def test_meet_filter_injection_is_refused(google: GoogleRig) -> None:
     with pytest.raises(BadRequest, match="invalid Meet meeting code"):
         [r async for r in google.client.conference_records(ORG, 'x" OR "1')]
+
+
+async def test_a_deleted_class_event_cannot_be_recreated(google: GoogleRig) -> None:
+    provider = GoogleMeetProvider(google.client)
+    meeting = await provider.create_meeting(class_request())
+    await provider.delete_meeting(meeting, ORG)
+    with pytest.raises(ProviderError, match="deleted and Google never reuses ids"):
+        await provider.create_meeting(class_request())
+
+
+async def test_client_from_settings(google: GoogleRig) -> None:
+    settings = Settings(
+        google_client_id=google.fake.client_id,
+        google_client_secret=google.fake.client_secret,
+        google_refresh_token=google.fake.add_refresh_token(),
+        google_token_url=f"{google.url}/token",
+        google_calendar_api_base=f"{google.url}/calendar/v3",
+        google_meet_api_base=f"{google.url}/v2",
+    )
+    client = GoogleClient.from_settings(settings, sleep=google.sleeps)
+    try:
+        meeting = await GoogleMeetProvider(client).create_meeting(class_request("from-settings"))
+        assert meeting.join_url.startswith("https://meet.google.com/")
+        client.forget(ORG)
+        await client.get_event(ORG, meeting.meeting_id)
+        assert google.fake.grants == ["refresh_token", "refresh_token"]
+    finally:
+        await client.aclose()

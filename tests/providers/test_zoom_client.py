@@ -12,6 +12,7 @@ from server.errors import ProviderError
 from server.providers.base import Attendee, MeetingRequest
 from server.providers.transport import ProviderTransport
 from server.providers.zoom import ZoomClient, ZoomProvider, encode_meeting_id
+from server.settings import Settings
 
 from .conftest import ZoomRig
 
@@ -242,3 +243,21 @@ async def test_recording_downloads_redirect_with_a_download_token(zoom: ZoomRig)
     assert by_header.content.startswith(b"fake recording")
     assert by_query.status_code == 200
     assert refused.status_code == 401 and refused.json()["code"] == 124
+
+
+async def test_client_from_settings(zoom: ZoomRig) -> None:
+    settings = Settings(
+        zoom_account_id=zoom.fake.account_id,
+        zoom_client_id=zoom.fake.client_id,
+        zoom_client_secret=zoom.fake.client_secret,
+        zoom_api_base=f"{zoom.url}/v2",
+        zoom_oauth_base=zoom.url,
+    )
+    async with httpx.AsyncClient() as shared:
+        client = ZoomClient.from_settings(settings, client=shared, sleep=zoom.sleeps)
+        meeting = await ZoomProvider(client).create_meeting(class_request())
+        client.forget(ORG)
+        await client.get_meeting(ORG, meeting.meeting_id)
+        await client.aclose()  # a shared pool stays open for its owner
+        assert not shared.is_closed
+    assert zoom.fake.grants == ["account_credentials", "account_credentials"]
