@@ -21,6 +21,8 @@ Limits, honestly:
   gets the meeting's ``join_url``.
 * With server-to-server OAuth the host is ``host_email`` when the class names
   one, else ``me`` (the user who created the app).
+* The token answer's regional ``api_url`` is ignored: the configured
+  ``zoom_api_base`` (global ``https://api.zoom.us/v2`` by default) always works.
 """
 
 from __future__ import annotations
@@ -209,6 +211,11 @@ class ZoomClient:
         creds = await self._credentials(org_id)
         if "refresh_token" in creds:
             return await self._user_token(org_id, creds, rejected)
+        if not {"account_id", "client_id", "client_secret"} <= creds.keys():
+            raise ProviderError(
+                "stored Zoom credentials are incomplete: connect the account again",
+                provider=PROVIDER,
+            )
         answer = await self._token_request(
             (creds["client_id"], creds["client_secret"]),
             {"grant_type": "account_credentials", "account_id": creds["account_id"]},

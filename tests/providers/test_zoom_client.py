@@ -261,3 +261,9 @@ async def test_client_from_settings(zoom: ZoomRig) -> None:
         await client.aclose()  # a shared pool stays open for its owner
         assert not shared.is_closed
     assert zoom.fake.grants == ["account_credentials", "account_credentials"]
+
+
+async def test_incomplete_stored_credentials_are_a_clear_error(zoom: ZoomRig) -> None:
+    await zoom.store.save("org-x", "zoom", {"client_id": "only"})
+    with pytest.raises(ProviderError, match="incomplete"):
+        await zoom.client.get_meeting("org-x", "1")
