@@ -125,11 +125,11 @@ class Settings(BaseSettings):
         wants_public = any(not alg.startswith("HS") for alg in self.jwt_algorithms)
         if wants_hmac and wants_public:
             # Mixing families is how algorithm-confusion attacks start.
-            raise ValueError("JWT_ALGORITHMS must be all HS* or all RS*/ES*, not both")
+            raise ValueError("LIVECLASS_JWT_ALGORITHMS must be all HS* or all RS*/ES*, not both")
         if wants_public and not self.jwt_public_key:
-            raise ValueError("JWT_PUBLIC_KEY is required for RS*/ES* algorithms")
+            raise ValueError("LIVECLASS_JWT_PUBLIC_KEY is required for RS*/ES* algorithms")
         if wants_hmac and self.jwt_secret is not None and len(self.jwt_secret.encode()) < 32:
-            raise ValueError("JWT_SECRET must be at least 32 bytes")
+            raise ValueError("LIVECLASS_JWT_SECRET must be at least 32 bytes")
         return self
 
     @property
