@@ -17,7 +17,8 @@ import redis.asyncio as aioredis
 from server.migrate import upgrade_async
 from server.settings import Settings
 
-__all__ = ["Backend", "postgres_backend", "sqlite_backend"]
+__all__ = ["Backend", "postgres_backend", "scratch_postgres_database",
+           "selected_backends", "sqlite_backend"]
 
 PG_HOST = os.environ.get("LIVECLASS_TEST_PG_HOST", "127.0.0.1")
 PG_USER = os.environ.get("LIVECLASS_TEST_PG_USER", "postgres")
@@ -80,3 +81,30 @@ async def postgres_backend() -> AsyncIterator[Backend]:
     finally:
         await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         await admin.close()
+
+
+@asynccontextmanager
+async def scratch_postgres_database(prefix: str = "lc_scratch") -> AsyncIterator[str]:
+    """A fresh, empty PostgreSQL database (its SQLAlchemy URL), dropped afterwards.
+
+    Skips when PostgreSQL is unreachable, except under ``CI=true`` where it fails.
+    """
+    name = f"{prefix}_{secrets.token_hex(6)}"
+    try:
+        admin = await asyncpg.connect(host=PG_HOST, user=PG_USER, database="postgres", timeout=5)
+    except (TimeoutError, OSError, asyncpg.PostgresError) as exc:
+        _missing(f"PostgreSQL at {PG_HOST}", exc)
+    try:
+        await admin.execute(f'CREATE DATABASE "{name}"')
+        try:
+            yield f"postgresql+asyncpg://{PG_USER}@{PG_HOST}/{name}"
+        finally:
+            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await admin.close()
+
+
+def selected_backends() -> list[str]:
+    """``LIVECLASS_TEST_BACKENDS`` (comma-separated; default ``sqlite,postgres``)."""
+    chosen = os.environ.get("LIVECLASS_TEST_BACKENDS", "sqlite,postgres")
+    return [name.strip() for name in chosen.split(",") if name.strip()]

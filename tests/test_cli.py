@@ -1,0 +1,200 @@
+"""The ``liveclass`` command, run as a real subprocess in an empty temporary directory.
+
+The child gets this checkout on ``PYTHONPATH`` (whatever is installed in the
+interpreter) and none of the developer's ``LIVECLASS_*`` variables or ``.env``.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+import server
+from server.auth import Role, TokenVerifier
+from server.settings import Settings
+from tests.support.backends import TEST_SECRET
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def cli_env(**values: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LIVECLASS_")}
+    env["PYTHONPATH"] = os.pathsep.join(
+        part for part in (str(REPO), os.environ.get("PYTHONPATH", "")) if part
+    )
+    env.update(values)
+    return env
+
+
+def liveclass(
+    cwd: Path, *args: str, env: dict[str, str] | None = None, timeout: float = 60
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "server.cli", *args],
+        cwd=cwd,
+        env=env if env is not None else cli_env(),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
+def sqlite_url(folder: Path) -> str:
+    return f"sqlite+aiosqlite:///{folder / 'cli.db'}"
+
+
+def test_version(tmp_path: Path) -> None:
+    done = liveclass(tmp_path, "version")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == f"liveclass {server.__version__}"
+
+
+def test_no_command_is_a_usage_error(tmp_path: Path) -> None:
+    done = liveclass(tmp_path)
+    assert done.returncode == 2
+    assert "usage: liveclass" in done.stderr
+
+
+def test_token_verifies_under_the_same_configuration(tmp_path: Path) -> None:
+    env = cli_env(LIVECLASS_JWT_SECRET=TEST_SECRET, LIVECLASS_JWT_ISSUER="platform.test")
+    done = liveclass(
+        tmp_path, "token", "--sub", "u1", "--name", "Ada", "--role", "mentor", "--org", "acme",
+        "--email", "ada@example.com", "--ttl", "600", env=env,
+    )
+    assert done.returncode == 0, done.stderr
+    token = done.stdout.strip().splitlines()[-1]
+    settings = Settings(
+        jwt_secret=TEST_SECRET, jwt_issuer="platform.test", jwt_audience=None,
+        jwt_algorithms=["HS256"], _env_file=None,
+    )
+    principal = TokenVerifier(settings).verify(token)
+    assert principal.user_id == "u1"
+    assert principal.org_id == "acme"
+    assert principal.role is Role.MENTOR
+    assert principal.name == "Ada"
+    assert principal.email == "ada@example.com"
+
+
+def test_token_with_the_development_secret_says_so_on_stderr(tmp_path: Path) -> None:
+    done = liveclass(tmp_path, "token", "--sub", "u1", "--org", "acme")
+    assert done.returncode == 0, done.stderr
+    assert "LIVECLASS_JWT_SECRET" in done.stderr
+    assert done.stdout.count(".") == 2  # stdout holds the JWT alone
+
+
+def test_dotenv_in_the_working_directory_is_read(tmp_path: Path) -> None:
+    (tmp_path / ".env").write_text("LIVECLASS_JWT_SECRET=short\n", encoding="utf-8")
+    done = liveclass(tmp_path, "token", "--sub", "u1", "--org", "acme")
+    assert done.returncode == 2
+    assert "LIVECLASS_JWT_SECRET" in done.stderr
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "command"),
+    [
+        ("LIVECLASS_DATABASE_URL", "mysql://x", ["serve", "--port", "1"]),
+        ("LIVECLASS_DATABASE_URL", "mysql://x", ["migrate"]),
+        ("LIVECLASS_JWT_SECRET", "short", ["token", "--sub", "u1", "--org", "acme"]),
+        ("LIVECLASS_LOG_LEVEL", "LOUD", ["serve", "--port", "1"]),
+        ("LIVECLASS_DATABASE_POOL_SIZE", "many", ["serve", "--port", "1"]),
+    ],
+)
+def test_bad_configuration_names_the_variable(
+    tmp_path: Path, variable: str, value: str, command: list[str]
+) -> None:
+    done = liveclass(tmp_path, *command, env=cli_env(**{variable: value}))
+    assert done.returncode == 2, done.stderr
+    assert variable in done.stderr
+    assert "Traceback" not in done.stderr
+    assert done.stdout == ""
+
+
+def test_migrate_upgrade_check_downgrade(tmp_path: Path) -> None:
+    env = cli_env(LIVECLASS_DATABASE_URL=sqlite_url(tmp_path))
+
+    upgraded = liveclass(tmp_path, "migrate", env=env)
+    assert upgraded.returncode == 0, upgraded.stderr
+    current = liveclass(tmp_path, "migrate", "current", env=env)
+    assert current.returncode == 0, current.stderr
+    assert "(head)" in current.stdout
+    check = liveclass(tmp_path, "migrate", "check", env=env)
+    assert check.returncode == 0, check.stderr
+
+    down = liveclass(tmp_path, "migrate", "downgrade", "base", env=env)
+    assert down.returncode == 0, down.stderr
+    stale = liveclass(tmp_path, "migrate", "check", env=env)
+    assert stale.returncode == 1
+    assert "not up to date" in stale.stderr
+
+    again = liveclass(tmp_path, "migrate", "upgrade", "head", env=env)
+    assert again.returncode == 0, again.stderr
+    assert liveclass(tmp_path, "migrate", "check", env=env).returncode == 0
+
+
+def test_migrate_to_an_unknown_revision_fails_cleanly(tmp_path: Path) -> None:
+    env = cli_env(LIVECLASS_DATABASE_URL=sqlite_url(tmp_path))
+    done = liveclass(tmp_path, "migrate", "upgrade", "nope", env=env)
+    assert done.returncode == 1
+    assert "nope" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+@pytest.mark.slow
+def test_serve_migrates_answers_and_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    env = cli_env(LIVECLASS_DATABASE_URL=sqlite_url(tmp_path), LIVECLASS_JWT_SECRET=TEST_SECRET)
+    log_path = tmp_path / "serve.log"
+    with log_path.open("w", encoding="utf-8") as log, subprocess.Popen(
+        [sys.executable, "-m", "server.cli", "serve", "--port", str(port)],
+        cwd=tmp_path, env=env, stdout=log, stderr=subprocess.STDOUT,
+    ) as process:
+        try:
+            deadline = time.monotonic() + 30
+            while True:
+                assert process.poll() is None, log_path.read_text(encoding="utf-8")
+                try:
+                    if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
+                        break
+                except httpx.TransportError:
+                    pass
+                assert time.monotonic() < deadline, "no /healthz within 30 s"
+                time.sleep(0.1)
+
+            ready = httpx.get(f"{base}/readyz", timeout=5)
+            assert ready.status_code == 200, ready.text
+            metrics = httpx.get(f"{base}/metrics", timeout=5)
+            assert metrics.status_code == 200
+            assert "liveclass_http_requests" in metrics.text
+            # The SQLite file was migrated on start: the API works straight away.
+            token = liveclass(
+                tmp_path, "token", "--sub", "admin", "--org", "acme", "--role", "admin", env=env
+            ).stdout.strip()
+            course = httpx.put(
+                f"{base}/api/courses/c1", json={"title": "Course 1", "mentors": []},
+                headers={"Authorization": f"Bearer {token}"}, timeout=5,
+            )
+            assert course.status_code == 200, course.text
+        finally:
+            process.send_signal(signal.SIGTERM)
+            code = process.wait(timeout=20)
+    output = log_path.read_text(encoding="utf-8")
+    assert code == 0, output
+    assert "Traceback" not in output
+    assert "Application shutdown complete" in output
