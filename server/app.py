@@ -22,9 +22,10 @@ from starlette.responses import Response
 
 from . import __version__
 from .auth import TokenVerifier
+from .crypto import SecretBox
 from .db import Database
 from .errors import LiveclassError, NotFound, http_body
-from .http import classes, courses, notifications
+from .http import classes, courses, notifications, webhooks
 from .http.middleware import RequestObserver
 from .http.openapi import openapi_document
 from .http.ops import ops_routes
@@ -32,20 +33,32 @@ from .http.responses import error_response, json_response
 from .http.routing import build_routes
 from .metrics import Metrics
 from .providers.base import MeetingProvider, ProviderRegistry
+from .providers.credential_store import DatabaseCredentialStore
+from .providers.google_meet import GoogleClient, GoogleMeetProvider
 from .providers.jitsi import JitsiProvider
 from .providers.manual import ManualProvider
+from .providers.zoom import ZoomClient, ZoomProvider
 from .realtime.server import SocketBroadcaster, close_socket_server, create_socket_server
 from .services.context import ServiceContext
 from .settings import Settings
+from .webhooks.inbox import Inbox
+from .webhooks.worker import WebhookWorker
+from .webhooks.zoom_effects import ZoomEffects
 
 __all__ = ["create_app"]
 
 log = logging.getLogger("liveclass")
 
-OPERATIONS = [*courses.operations, *classes.operations, *notifications.operations]
+OPERATIONS = [
+    *courses.operations,
+    *classes.operations,
+    *notifications.operations,
+    *webhooks.operations,
+]
 
 
 def default_providers(settings: Settings) -> dict[str, MeetingProvider]:
+    """The providers that need no account: Jitsi and manual links."""
     return {
         "jitsi": JitsiProvider(
             settings.jitsi_domain,
@@ -70,13 +83,44 @@ def create_app(
         redis_prefix=settings.redis_prefix,
     )
     db = Database(settings.database_url, pool_size=settings.database_pool_size)
+    box = SecretBox(settings.secret_key)
+    credentials = DatabaseCredentialStore(db, box)
+    zoom = ZoomClient.from_settings(settings, store=credentials)
+    google = GoogleClient.from_settings(settings, store=credentials)
+    registry: dict[str, MeetingProvider] = {
+        "zoom": ZoomProvider(zoom),
+        "google_meet": GoogleMeetProvider(google),
+        **default_providers(settings),
+        **(providers or {}),
+    }
+    ctx = ServiceContext(
+        settings=settings,
+        db=db,
+        providers=ProviderRegistry(registry),
+        broadcaster=SocketBroadcaster(sio),
+        tokens=tokens,
+    )
+    inbox = Inbox(
+        db,
+        max_attempts=settings.webhook_max_attempts,
+        retry_base_seconds=settings.webhook_retry_base_seconds,
+    )
+    zoom_effects = ZoomEffects(ctx)
+    worker = WebhookWorker(
+        ctx, inbox, {"zoom": zoom_effects}, poll_seconds=settings.webhook_poll_seconds
+    )
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         if settings.jwt_secret is None and settings.jwt_algorithms[0].startswith("HS"):
             log.warning("LIVECLASS_JWT_SECRET is not set: using the development secret")
+        if settings.webhook_worker:
+            worker.start()
         yield
+        await worker.stop()
         await close_socket_server(sio)
+        await zoom.aclose()
+        await google.aclose()
         await db.dispose()
 
     http = Starlette(
@@ -98,13 +142,13 @@ def create_app(
         lifespan=lifespan,
     )
     readiness: dict[str, Callable[[], Awaitable[Any]]] = {"database": db.ping}
-    http.state.ctx = ServiceContext(
-        settings=settings,
-        db=db,
-        providers=ProviderRegistry(providers or default_providers(settings)),
-        broadcaster=SocketBroadcaster(sio),
-        tokens=tokens,
-    )
+    http.state.ctx = ctx
+    http.state.inbox = inbox
+    http.state.worker = worker
+    http.state.zoom_effects = zoom_effects
+    http.state.zoom = zoom
+    http.state.google = google
+    http.state.credentials = credentials
     http.state.metrics = metrics
     http.state.readiness = readiness
     http.state.openapi = openapi_document(OPERATIONS, version=__version__)

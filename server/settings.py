@@ -102,7 +102,25 @@ class Settings(BaseSettings):
     google_token_url: str = "https://oauth2.googleapis.com/token"
     google_calendar_api_base: str = "https://www.googleapis.com/calendar/v3"
     google_meet_api_base: str = "https://meet.googleapis.com/v2"
-    webhook_tolerance_seconds: int = Field(default=300, ge=1)
+    webhook_tolerance_seconds: int = Field(
+        default=300, ge=1, description="Oldest accepted x-zm-request-timestamp, in seconds"
+    )
+    webhook_max_attempts: int = Field(
+        default=8, ge=1, le=100, description="Processing attempts before an event is 'failed'"
+    )
+    webhook_retry_base_seconds: float = Field(
+        default=5.0, gt=0, description="First retry delay; doubles each attempt, capped at 1 h"
+    )
+    webhook_worker: bool = Field(
+        default=True, description="Run the webhook worker in this process (false: intake only)"
+    )
+    webhook_poll_seconds: float = Field(
+        default=2.0, gt=0, description="How often the worker looks for due events when idle"
+    )
+    operator_org: str | None = Field(
+        default=None,
+        description="Organization whose admins also see webhook events no class claims",
+    )
     provider_timeout_seconds: float = Field(default=10.0, gt=0)
 
     @field_validator("jwt_public_key", "jwt_private_key")

@@ -6,12 +6,7 @@ interpreter) and none of the developer's ``LIVECLASS_*`` variables or ``.env``.
 
 from __future__ import annotations
 
-import os
 import signal
-import socket
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import httpx
@@ -21,31 +16,7 @@ import server
 from server.auth import Role, TokenVerifier
 from server.settings import Settings
 from tests.support.backends import TEST_SECRET
-
-REPO = Path(__file__).resolve().parent.parent
-
-
-def cli_env(**values: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("LIVECLASS_")}
-    env["PYTHONPATH"] = os.pathsep.join(
-        part for part in (str(REPO), os.environ.get("PYTHONPATH", "")) if part
-    )
-    env.update(values)
-    return env
-
-
-def liveclass(
-    cwd: Path, *args: str, env: dict[str, str] | None = None, timeout: float = 60
-) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "server.cli", *args],
-        cwd=cwd,
-        env=env if env is not None else cli_env(),
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-    )
+from tests.support.processes import cli_env, liveclass, serve_process
 
 
 def sqlite_url(folder: Path) -> str:
@@ -67,14 +38,30 @@ def test_no_command_is_a_usage_error(tmp_path: Path) -> None:
 def test_token_verifies_under_the_same_configuration(tmp_path: Path) -> None:
     env = cli_env(LIVECLASS_JWT_SECRET=TEST_SECRET, LIVECLASS_JWT_ISSUER="platform.test")
     done = liveclass(
-        tmp_path, "token", "--sub", "u1", "--name", "Ada", "--role", "mentor", "--org", "acme",
-        "--email", "ada@example.com", "--ttl", "600", env=env,
+        tmp_path,
+        "token",
+        "--sub",
+        "u1",
+        "--name",
+        "Ada",
+        "--role",
+        "mentor",
+        "--org",
+        "acme",
+        "--email",
+        "ada@example.com",
+        "--ttl",
+        "600",
+        env=env,
     )
     assert done.returncode == 0, done.stderr
     token = done.stdout.strip().splitlines()[-1]
     settings = Settings(
-        jwt_secret=TEST_SECRET, jwt_issuer="platform.test", jwt_audience=None,
-        jwt_algorithms=["HS256"], _env_file=None,
+        jwt_secret=TEST_SECRET,
+        jwt_issuer="platform.test",
+        jwt_audience=None,
+        jwt_algorithms=["HS256"],
+        _env_file=None,
     )
     principal = TokenVerifier(settings).verify(token)
     assert principal.user_id == "u1"
@@ -148,53 +135,30 @@ def test_migrate_to_an_unknown_revision_fails_cleanly(tmp_path: Path) -> None:
     assert "Traceback" not in done.stderr
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
 @pytest.mark.slow
 def test_serve_migrates_answers_and_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
     env = cli_env(LIVECLASS_DATABASE_URL=sqlite_url(tmp_path), LIVECLASS_JWT_SECRET=TEST_SECRET)
-    log_path = tmp_path / "serve.log"
-    with log_path.open("w", encoding="utf-8") as log, subprocess.Popen(
-        [sys.executable, "-m", "server.cli", "serve", "--port", str(port)],
-        cwd=tmp_path, env=env, stdout=log, stderr=subprocess.STDOUT,
-    ) as process:
-        try:
-            deadline = time.monotonic() + 30
-            while True:
-                assert process.poll() is None, log_path.read_text(encoding="utf-8")
-                try:
-                    if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                assert time.monotonic() < deadline, "no /healthz within 30 s"
-                time.sleep(0.1)
-
-            ready = httpx.get(f"{base}/readyz", timeout=5)
-            assert ready.status_code == 200, ready.text
-            metrics = httpx.get(f"{base}/metrics", timeout=5)
-            assert metrics.status_code == 200
-            assert "liveclass_http_requests" in metrics.text
-            # The SQLite file was migrated on start: the API works straight away.
-            token = liveclass(
-                tmp_path, "token", "--sub", "admin", "--org", "acme", "--role", "admin", env=env
-            ).stdout.strip()
-            course = httpx.put(
-                f"{base}/api/courses/c1", json={"title": "Course 1", "mentors": []},
-                headers={"Authorization": f"Bearer {token}"}, timeout=5,
-            )
-            assert course.status_code == 200, course.text
-        finally:
-            process.send_signal(signal.SIGTERM)
-            code = process.wait(timeout=20)
-    output = log_path.read_text(encoding="utf-8")
+    with serve_process(tmp_path, env) as running:
+        base = running.url
+        ready = httpx.get(f"{base}/readyz", timeout=5)
+        assert ready.status_code == 200, ready.text
+        metrics = httpx.get(f"{base}/metrics", timeout=5)
+        assert metrics.status_code == 200
+        assert "liveclass_http_requests" in metrics.text
+        # The SQLite file was migrated on start: the API works straight away.
+        token = liveclass(
+            tmp_path, "token", "--sub", "admin", "--org", "acme", "--role", "admin", env=env
+        ).stdout.strip()
+        course = httpx.put(
+            f"{base}/api/courses/c1",
+            json={"title": "Course 1", "mentors": []},
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=5,
+        )
+        assert course.status_code == 200, course.text
+        running.process.send_signal(signal.SIGTERM)
+        code = running.process.wait(timeout=20)
+        output = running.output()
     assert code == 0, output
     assert "Traceback" not in output
     assert "Application shutdown complete" in output

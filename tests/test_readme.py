@@ -17,6 +17,12 @@ def test_configuration_table_matches_the_settings_model() -> None:
 
 def test_readme_points_at_the_docs_other_engineers_own() -> None:
     text = README.read_text(encoding="utf-8")
-    for needed in ("## Real-time classroom", "docs/realtime.md", "## Zoom and Google Meet",
-                   "docs/providers.md", "scripts/test", "docs/http.md"):
+    for needed in (
+        "## Real-time classroom",
+        "docs/realtime.md",
+        "## Zoom and Google Meet",
+        "docs/providers.md",
+        "scripts/test",
+        "docs/http.md",
+    ):
         assert needed in text

@@ -35,6 +35,7 @@ __all__ = [
     "metadata",
     "notifications",
     "organizations",
+    "provider_credentials",
     "users",
     "webhook_events",
 ]
@@ -249,3 +250,13 @@ webhook_events = Table(
 )
 Index("ix_webhook_events_due", webhook_events.c.status, webhook_events.c.next_attempt_at)
 Index("ix_webhook_events_org_status", webhook_events.c.org_id, webhook_events.c.status)
+
+provider_credentials = Table(
+    "provider_credentials",
+    metadata,
+    Column("org_id", ID, primary_key=True),
+    Column("provider", String(16), primary_key=True),
+    # The whole record, JSON then sealed with LIVECLASS_SECRET_KEY (AES-GCM).
+    Column("sealed", Text, nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
+)

@@ -54,16 +54,18 @@ def merge(intervals: Iterable[Interval], *, now: datetime) -> list[tuple[datetim
 def summarize(
     intervals: Iterable[Interval], *, window: tuple[datetime, datetime], now: datetime
 ) -> Summary:
-    """One person's attendance; only time inside ``window`` (the class's run) counts."""
+    """One person's attendance; only time inside ``window`` (the class's run) counts.
+
+    Spans wholly outside the window (a visit days before the class) are not
+    joins of this run and are left out of every figure.
+    """
     items = list(intervals)
-    if not items:
-        return Summary(None, None, 0, 0)
-    spans = merge(items, now=now)
-    still_in = any(i.end is None for i in items)
     low, high = window
-    seconds = sum(
-        max(0.0, (min(end, high) - max(start, low)).total_seconds()) for start, end in spans
-    )
+    spans = [(s, e) for s, e in merge(items, now=now) if e > low and s < high]
+    if not spans:
+        return Summary(None, None, 0, 0)
+    still_in = any(i.end is None for i in items)
+    seconds = sum((min(end, high) - max(start, low)).total_seconds() for start, end in spans)
     return Summary(
         first_join=spans[0][0],
         last_leave=None if still_in else spans[-1][1],

@@ -37,7 +37,7 @@ def openapi_document(operations: Sequence[Operation], *, version: str) -> dict[s
         entry: dict[str, Any] = {
             "summary": op.summary,
             "tags": [op.tag],
-            "operationId": f"{op.method.lower()}_{op.handler.__name__}_{len(paths)}",
+            "operationId": f"{op.method.lower()}_{_name(op)}_{len(paths)}",
             "parameters": _parameters(op, components),
             "responses": {
                 str(op.status): _success(op, components),
@@ -49,7 +49,7 @@ def openapi_document(operations: Sequence[Operation], *, version: str) -> dict[s
                     for code, text in _ERRORS.items()
                 },
             },
-            "security": [{"bearer": []}],
+            "security": [] if op.public else [{"bearer": []}],
         }
         if op.body is not None:
             entry["requestBody"] = {
@@ -74,6 +74,10 @@ def openapi_document(operations: Sequence[Operation], *, version: str) -> dict[s
             },
         },
     }
+
+
+def _name(op: Operation) -> str:
+    return getattr(op.handler, "__name__", "operation")
 
 
 def _success(op: Operation, components: dict[str, Any]) -> dict[str, Any]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar, cast
 
 from pydantic import BaseModel, ValidationError
 from starlette.requests import Request
@@ -47,13 +47,15 @@ class _Empty(BaseModel):
 
 
 Handler = Callable[[Call[Any, Any]], Awaitable[Any]]
+# Routes without a bearer token (provider webhooks, OAuth callbacks) take the raw request.
+PublicHandler = Callable[[Request], Awaitable[Response]]
 
 
 @dataclass
 class Operation:
     method: str
     path: str
-    handler: Handler
+    handler: Handler | PublicHandler
     summary: str
     tag: str
     body: type[BaseModel] | None = None
@@ -63,6 +65,7 @@ class Operation:
     paginated: bool = False
     # Content types other than JSON this operation can answer with (CSV export).
     extra_content: Sequence[str] = field(default_factory=tuple)
+    public: bool = False
 
 
 def api(
@@ -77,8 +80,9 @@ def api(
     status: int = 200,
     paginated: bool = False,
     extra_content: Sequence[str] = (),
-) -> Callable[[Handler], Operation]:
-    def declare(handler: Handler) -> Operation:
+    public: bool = False,
+) -> Callable[[Any], Operation]:
+    def declare(handler: Handler | PublicHandler) -> Operation:
         return Operation(
             method=method,
             path=path,
@@ -91,6 +95,7 @@ def api(
             status=status,
             paginated=paginated,
             extra_content=extra_content,
+            public=public,
         )
 
     return declare
@@ -109,6 +114,8 @@ def build_routes(operations: Sequence[Operation]) -> list[Route]:
 def _endpoint(methods: dict[str, Operation]) -> Callable[[Request], Awaitable[Response]]:
     async def endpoint(request: Request) -> Response:
         op = methods[request.method if request.method in methods else "GET"]
+        if op.public:
+            return await cast(PublicHandler, op.handler)(request)
         ctx: ServiceContext = request.app.state.ctx
         principal = ctx.tokens.from_header(request.headers.get("authorization"))
         query = _validate(op.query or _Empty, dict(request.query_params), "query")
@@ -117,7 +124,7 @@ def _endpoint(methods: dict[str, Operation]) -> Callable[[Request], Awaitable[Re
             if op.body is not None
             else _Empty()
         )
-        result = await op.handler(Call(request, principal, ctx, body, query))
+        result = await cast(Handler, op.handler)(Call(request, principal, ctx, body, query))
         if isinstance(result, Response):
             return result
         if op.paginated:

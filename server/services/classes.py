@@ -50,7 +50,7 @@ from .events import ClassEvent, append_event
 from .notifications import notify
 from .users import remember_user
 
-__all__ = ["ClassService"]
+__all__ = ["ClassService", "record_participant", "transition_in"]
 
 _lc = live_classes.c
 APP_SOURCE = "app"
@@ -265,49 +265,9 @@ class ClassService:
     async def transition(
         self, class_id: str, target: ClassStatus, *, at: datetime | None = None
     ) -> ClassEvent:
-        """Move a class to ``target`` and broadcast ``class:status``.
-
-        Shared by the host routes and the provider webhooks.  The update is
-        conditional on the status read, so two racing callers cannot both win.
-        """
-        at = at or self._ctx.clock()
+        """Move a class to ``target`` and broadcast ``class:status``."""
         async with self._ctx.db.write() as conn:
-            row = (
-                (await conn.execute(select(live_classes).where(_lc.id == class_id)))
-                .mappings()
-                .first()
-            )
-            if row is None:
-                raise NotFound("no such live class")
-            current = ClassStatus(row["status"])
-            current.require_move(target)
-            values: dict[str, Any] = {"status": target.value, "updated_at": at}
-            if target is ClassStatus.LIVE:
-                values["actual_start"] = at
-            elif row["actual_start"] is not None:
-                values["actual_end"] = max(at, row["actual_start"])
-            result = await conn.execute(
-                update(live_classes)
-                .where(_lc.id == class_id, _lc.status == current.value)
-                .values(**values)
-            )
-            if result.rowcount == 0:
-                raise Conflict("the class changed state meanwhile; try again")
-            if target.is_final:
-                await close_intervals(conn, class_id, at=values.get("actual_end", at))
-            if target is ClassStatus.CANCELLED:
-                await notify_cancellation(conn, row, at=at)
-            event = await append_event(
-                conn,
-                class_id,
-                "class:status",
-                {
-                    "status": target.value,
-                    "actual_start": values.get("actual_start", row["actual_start"]),
-                    "actual_end": values.get("actual_end"),
-                },
-                now=at,
-            )
+            event = await transition_in(conn, class_id, target, at=at or self._ctx.clock())
         await self._ctx.broadcaster.publish(event)
         return event
 
@@ -372,6 +332,47 @@ class ClassService:
             _render(row, role, online.get(row["id"], 0), names)
             for row, role in zip(rows, roles, strict=True)
         ]
+
+
+async def transition_in(
+    conn: AsyncConnection, class_id: str, target: ClassStatus, *, at: datetime
+) -> ClassEvent:
+    """Move a class to ``target`` inside the caller's transaction; publish the event after.
+
+    Shared by the host routes and the provider webhooks.  The update is
+    conditional on the status read, so two racing callers cannot both win.
+    Reaching a final state closes every open attendance interval.
+    """
+    row = (await conn.execute(select(live_classes).where(_lc.id == class_id))).mappings().first()
+    if row is None:
+        raise NotFound("no such live class")
+    current = ClassStatus(row["status"])
+    current.require_move(target)
+    values: dict[str, Any] = {"status": target.value, "updated_at": at}
+    if target is ClassStatus.LIVE:
+        values["actual_start"] = at
+    elif row["actual_start"] is not None:
+        values["actual_end"] = max(at, row["actual_start"])
+    result = await conn.execute(
+        update(live_classes).where(_lc.id == class_id, _lc.status == current.value).values(**values)
+    )
+    if result.rowcount == 0:
+        raise Conflict("the class changed state meanwhile; try again")
+    if target.is_final:
+        await close_intervals(conn, class_id, at=values.get("actual_end", at))
+    if target is ClassStatus.CANCELLED:
+        await notify_cancellation(conn, row, at=at)
+    return await append_event(
+        conn,
+        class_id,
+        "class:status",
+        {
+            "status": target.value,
+            "actual_start": values.get("actual_start", row["actual_start"]),
+            "actual_end": values.get("actual_end"),
+        },
+        now=at,
+    )
 
 
 async def record_participant(

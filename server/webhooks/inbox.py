@@ -29,8 +29,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from ..db import Database
 from ..db.tables import webhook_events
 from ..errors import Conflict, InvalidState, NotFound
+from ..services.events import ClassEvent
 
-__all__ = ["ClaimedEvent", "Inbox", "IncomingEvent", "InboxStatus", "Outcome"]
+__all__ = ["ClaimedEvent", "Inbox", "InboxStatus", "IncomingEvent", "Outcome"]
 
 _w = webhook_events.c
 
@@ -73,7 +74,7 @@ class Outcome:
     note: str | None = None
     org_id: str | None = None
     class_id: str | None = None
-    after_commit: list[Any] = field(default_factory=list)
+    after_commit: list[ClassEvent] = field(default_factory=list)
 
 
 class Inbox:
@@ -160,8 +161,14 @@ class Inbox:
                 ).first()
             if row is not None:
                 claimed.append(
-                    ClaimedEvent(event_id, row.provider, row.event_type, row.payload or {},
-                                 row.headers or {}, row.attempts)
+                    ClaimedEvent(
+                        event_id,
+                        row.provider,
+                        row.event_type,
+                        row.payload or {},
+                        row.headers or {},
+                        row.attempts,
+                    )
                 )
         return claimed
 
@@ -184,7 +191,12 @@ class Inbox:
         )
 
     async def retry_later(
-        self, event: ClaimedEvent, error: str, *, now: datetime
+        self,
+        event: ClaimedEvent,
+        error: str,
+        *,
+        now: datetime,
+        owner: tuple[str, str] | None = None,
     ) -> InboxStatus:
         """After a failed attempt: back off and try again, or give up after the last one."""
         if event.attempts >= self._max_attempts:
@@ -202,6 +214,7 @@ class Inbox:
                     next_attempt_at=next_at,
                     lease_until=None,
                     last_error=error[:2000],
+                    **({"org_id": owner[0], "class_id": owner[1]} if owner else {}),
                 )
             )
         return status
@@ -264,6 +277,8 @@ class Inbox:
                 )
             )
             replayed = (
-                await conn.execute(select(webhook_events).where(_w.id == event_id))
-            ).mappings().one()
+                (await conn.execute(select(webhook_events).where(_w.id == event_id)))
+                .mappings()
+                .one()
+            )
         return dict(replayed)

@@ -73,3 +73,12 @@ def test_grading_against_the_scheduled_duration(
 def test_threshold_is_configurable() -> None:
     assert grade(1800, 3600, present_percent=50)[1] is AttendanceStatus.PRESENT
     assert grade(1800, 3600, present_percent=90)[1] is AttendanceStatus.PARTIAL
+
+
+def test_a_visit_outside_the_class_run_is_not_a_join() -> None:
+    summary = summarize(
+        [Interval(at(-3000), at(-2990)), Interval(at(10), at(20))],
+        window=(at(0), at(60)),
+        now=at(60),
+    )
+    assert (summary.join_count, summary.first_join, summary.attended_seconds) == (1, at(10), 600)

@@ -17,13 +17,20 @@ import redis.asyncio as aioredis
 from server.migrate import upgrade_async
 from server.settings import Settings
 
-__all__ = ["Backend", "postgres_backend", "scratch_postgres_database",
-           "selected_backends", "sqlite_backend"]
+__all__ = [
+    "Backend",
+    "postgres_backend",
+    "scratch_postgres_database",
+    "selected_backends",
+    "sqlite_backend",
+]
 
 PG_HOST = os.environ.get("LIVECLASS_TEST_PG_HOST", "127.0.0.1")
 PG_USER = os.environ.get("LIVECLASS_TEST_PG_USER", "postgres")
 REDIS_URL = os.environ.get("LIVECLASS_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 TEST_SECRET = "test-secret-that-is-long-enough-for-hs256-0123456789"
+ZOOM_WEBHOOK_SECRET = "zoom-secret-token-for-tests"
+OPERATOR_ORG = "operator"
 
 
 @dataclass(frozen=True)
@@ -39,6 +46,11 @@ class Backend:
             "redis_prefix": f"lctest-{secrets.token_hex(4)}",
             "jwt_secret": TEST_SECRET,
             "secret_key": "test-key-for-secrets-at-rest-0123456789",
+            "zoom_webhook_secret": ZOOM_WEBHOOK_SECRET,
+            "operator_org": OPERATOR_ORG,
+            "webhook_poll_seconds": 0.05,
+            "webhook_retry_base_seconds": 0.05,
+            "webhook_max_attempts": 3,
             "_env_file": None,
         }
         values.update(overrides)
@@ -57,30 +69,6 @@ def _missing(what: str, exc: BaseException) -> None:
     if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
         pytest.fail(f"CI needs {message}", pytrace=False)
     pytest.skip(message)
-
-
-@asynccontextmanager
-async def postgres_backend() -> AsyncIterator[Backend]:
-    name = f"lc_test_{secrets.token_hex(6)}"
-    try:
-        admin = await asyncpg.connect(host=PG_HOST, user=PG_USER, database="postgres", timeout=5)
-    except (TimeoutError, OSError, asyncpg.PostgresError) as exc:
-        _missing(f"PostgreSQL at {PG_HOST}", exc)
-    try:
-        client = aioredis.from_url(REDIS_URL)
-        await client.ping()
-        await client.aclose()
-    except (OSError, aioredis.RedisError) as exc:
-        await admin.close()
-        _missing(f"Redis at {REDIS_URL}", exc)
-    await admin.execute(f'CREATE DATABASE "{name}"')
-    url = f"postgresql+asyncpg://{PG_USER}@{PG_HOST}/{name}"
-    try:
-        await upgrade_async(url)
-        yield Backend("postgres", url, REDIS_URL)
-    finally:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await admin.close()
 
 
 @asynccontextmanager
@@ -108,3 +96,17 @@ def selected_backends() -> list[str]:
     """``LIVECLASS_TEST_BACKENDS`` (comma-separated; default ``sqlite,postgres``)."""
     chosen = os.environ.get("LIVECLASS_TEST_BACKENDS", "sqlite,postgres")
     return [name.strip() for name in chosen.split(",") if name.strip()]
+
+
+@asynccontextmanager
+async def postgres_backend() -> AsyncIterator[Backend]:
+    """A migrated scratch database plus Redis (both required)."""
+    try:
+        client = aioredis.from_url(REDIS_URL)
+        await client.ping()
+        await client.aclose()
+    except (OSError, aioredis.RedisError) as exc:
+        _missing(f"Redis at {REDIS_URL}", exc)
+    async with scratch_postgres_database("lc_test") as url:
+        await upgrade_async(url)
+        yield Backend("postgres", url, REDIS_URL)

@@ -1,0 +1,126 @@
+"""The background worker that drains the webhook inbox, with retries and backoff.
+
+Every process runs one; claims are atomic, so they share the work.  It
+wakes when intake stores an event and otherwise polls, which also picks up
+retries that came due and rows a crashed process left ``processing``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from datetime import timedelta
+from typing import Protocol
+
+from sqlalchemy import RowMapping
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from ..services.context import ServiceContext
+from .inbox import ClaimedEvent, Inbox, InboxStatus, Outcome
+
+__all__ = ["EffectHandler", "WebhookWorker"]
+
+log = logging.getLogger("liveclass.webhooks")
+
+
+class EffectHandler(Protocol):
+    """What a provider's events do; ``locate`` attributes an event even when its effect fails."""
+
+    async def apply(self, conn: AsyncConnection, event: ClaimedEvent) -> Outcome: ...
+
+    async def locate(self, conn: AsyncConnection, event: ClaimedEvent) -> RowMapping | None: ...
+
+
+class WebhookWorker:
+    def __init__(
+        self,
+        ctx: ServiceContext,
+        inbox: Inbox,
+        handlers: dict[str, EffectHandler],
+        *,
+        poll_seconds: float,
+        lease: timedelta = timedelta(minutes=2),
+    ) -> None:
+        self._ctx = ctx
+        self._inbox = inbox
+        self._handlers = handlers
+        self._poll = poll_seconds
+        self._lease = lease
+        self._wakeup = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name="liveclass-webhook-worker")
+
+    def wake(self) -> None:
+        self._wakeup.set()
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+    async def drain(self) -> int:
+        """Process everything due now; returns how many events were handled."""
+        handled = 0
+        while claimed := await self._inbox.claim_due(now=self._ctx.clock(), lease=self._lease):
+            for event in claimed:
+                await self._process(event)
+                handled += 1
+        return handled
+
+    async def _run(self) -> None:
+        while True:
+            try:
+                await self.drain()
+            except Exception:
+                # The database may be down; the rows wait for it, nothing is lost.
+                log.exception("webhook worker pass failed; retrying")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wakeup.wait(), self._poll)
+            self._wakeup.clear()
+
+    async def _process(self, event: ClaimedEvent) -> None:
+        handler = self._handlers.get(event.provider)
+        try:
+            async with self._ctx.db.write() as conn:
+                outcome = (
+                    await handler.apply(conn, event)
+                    if handler
+                    else Outcome(InboxStatus.IGNORED, note=f"no handler for {event.provider}")
+                )
+                await self._inbox.finish(conn, event, outcome, now=self._ctx.clock())
+        except Exception as exc:
+            status = await self._inbox.retry_later(
+                event,
+                f"{type(exc).__name__}: {exc}",
+                now=self._ctx.clock(),
+                owner=await self._owner(handler, event),
+            )
+            log.warning(
+                "webhook event %d (%s) failed on attempt %d: %s; now %s",
+                event.id,
+                event.event_type,
+                event.attempts,
+                exc,
+                status.value,
+            )
+            return
+        for published in outcome.after_commit:
+            await self._ctx.broadcaster.publish(published)
+
+    async def _owner(
+        self, handler: EffectHandler | None, event: ClaimedEvent
+    ) -> tuple[str, str] | None:
+        """``(org_id, class_id)`` of a failing event, so its organization's admins see it."""
+        if handler is None:
+            return None
+        try:
+            async with self._ctx.db.read() as conn:
+                row = await handler.locate(conn, event)
+        except Exception:
+            log.exception("could not attribute webhook event %d", event.id)
+            return None
+        return (row["org_id"], row["id"]) if row is not None else None

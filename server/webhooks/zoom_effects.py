@@ -1,0 +1,190 @@
+"""What each Zoom event does to our classes, attendance and recordings.
+
+Every effect runs inside the worker's transaction together with the inbox
+row's move to ``done``, so it happens exactly once however often Zoom
+delivers.  Events name meetings by Zoom's numeric id; a meeting no class
+holds is ``ignored`` (kept, visible to admins, replayable).
+
+Participants are matched to users by the email their token carried, within
+the class's organization; anyone else is kept as a guest under Zoom's
+participant key and display name, never credited to a student by a similar
+name.  A leave that arrives before its join is kept as an interval of no
+length, and stretched back to the join when that arrives.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from pydantic import ValidationError
+from sqlalchemy import RowMapping, func, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from ..db.tables import attendance_intervals, live_classes, users
+from ..domain.lifecycle import ClassStatus
+from ..services.classes import transition_in
+from ..services.context import ServiceContext
+from .inbox import ClaimedEvent, InboxStatus, Outcome
+from .zoom_events import ZoomEnvelope, ZoomParticipant
+
+__all__ = ["ZoomEffects"]
+
+PROVIDER_SOURCE = "provider"
+_ORPHAN = "|leave-first"
+_iv = attendance_intervals.c
+
+_NO_PARTICIPANT = Outcome(InboxStatus.IGNORED, note="participant event without a participant")
+
+Effect = Callable[[AsyncConnection, RowMapping, ZoomEnvelope], Awaitable[Outcome]]
+
+
+class ZoomEffects:
+    def __init__(self, ctx: ServiceContext) -> None:
+        self._ctx = ctx
+        self._effects: dict[str, Effect] = {
+            "meeting.started": self._started,
+            "meeting.ended": self._ended,
+            "meeting.participant_joined": self._joined,
+            "meeting.participant_left": self._left,
+        }
+
+    def register(self, event: str, effect: Effect) -> None:
+        self._effects[event] = effect
+
+    async def locate(self, conn: AsyncConnection, event: ClaimedEvent) -> RowMapping | None:
+        """The class whose Zoom meeting the event names, if any."""
+        meeting = event.payload.get("payload", {}).get("object", {}).get("id")
+        if meeting is None:
+            return None
+        return (
+            (
+                await conn.execute(
+                    select(live_classes).where(
+                        live_classes.c.provider == "zoom",
+                        live_classes.c.provider_meeting_id == str(meeting),
+                    )
+                )
+            )
+            .mappings()
+            .first()
+        )
+
+    async def apply(self, conn: AsyncConnection, event: ClaimedEvent) -> Outcome:
+        effect = self._effects.get(event.event_type)
+        if effect is None:
+            return Outcome(InboxStatus.IGNORED, note=f"no effect for {event.event_type}")
+        try:
+            envelope = ZoomEnvelope.model_validate(event.payload)
+        except ValidationError as exc:
+            problem = exc.errors()[0]["msg"]
+            return Outcome(InboxStatus.IGNORED, note=f"payload not understood: {problem}")
+        row = await self.locate(conn, event)
+        if row is None:
+            meeting_id = envelope.payload.object.id
+            return Outcome(InboxStatus.IGNORED, note=f"no class holds Zoom meeting {meeting_id}")
+        outcome = await effect(conn, row, envelope)
+        outcome.org_id, outcome.class_id = row["org_id"], row["id"]
+        return outcome
+
+    # -- meetings ------------------------------------------------------------------
+
+    async def _started(self, conn: AsyncConnection, row: RowMapping, env: ZoomEnvelope) -> Outcome:
+        status = ClassStatus(row["status"])
+        if status is not ClassStatus.SCHEDULED:
+            return Outcome(InboxStatus.IGNORED, note=f"class already {status.value}")
+        at = env.payload.object.start_time or self._ctx.clock()
+        return Outcome(after_commit=[await transition_in(conn, row["id"], ClassStatus.LIVE, at=at)])
+
+    async def _ended(self, conn: AsyncConnection, row: RowMapping, env: ZoomEnvelope) -> Outcome:
+        meeting = env.payload.object
+        status = ClassStatus(row["status"])
+        if status.is_final:
+            return Outcome(InboxStatus.IGNORED, note=f"class already {status.value}")
+        end = meeting.end_time or self._ctx.clock()
+        events = []
+        if status is ClassStatus.SCHEDULED:
+            # The start notification was lost; the end still tells when it ran.
+            start = min(meeting.start_time or end, end)
+            events.append(await transition_in(conn, row["id"], ClassStatus.LIVE, at=start))
+        events.append(await transition_in(conn, row["id"], ClassStatus.ENDED, at=end))
+        return Outcome(after_commit=events)
+
+    # -- participants ------------------------------------------------------------------
+
+    async def _joined(self, conn: AsyncConnection, row: RowMapping, env: ZoomEnvelope) -> Outcome:
+        person = env.payload.object.participant
+        if person is None:
+            return _NO_PARTICIPANT
+        at = person.join_time or self._ctx.clock()
+        who = await self._who(conn, row, person)
+        key = f"zoom:{person.key}"
+        orphan = await conn.execute(
+            update(attendance_intervals)
+            .where(
+                _iv.class_id == row["id"],
+                _iv.source == PROVIDER_SOURCE,
+                _iv.source_key == key + _ORPHAN,
+                _iv.ended_at >= at,
+            )
+            .values(started_at=at, source_key=key)
+        )
+        if not orphan.rowcount:
+            await conn.execute(
+                attendance_intervals.insert().values(
+                    class_id=row["id"], source=PROVIDER_SOURCE, source_key=key, started_at=at, **who
+                )
+            )
+        return Outcome()
+
+    async def _left(self, conn: AsyncConnection, row: RowMapping, env: ZoomEnvelope) -> Outcome:
+        person = env.payload.object.participant
+        if person is None:
+            return _NO_PARTICIPANT
+        at = person.leave_time or self._ctx.clock()
+        key = f"zoom:{person.key}"
+        opened = await conn.scalar(
+            select(func.max(_iv.id)).where(
+                _iv.class_id == row["id"],
+                _iv.source == PROVIDER_SOURCE,
+                _iv.source_key == key,
+                _iv.ended_at.is_(None),
+                _iv.started_at <= at,
+            )
+        )
+        if opened is not None:
+            await conn.execute(
+                update(attendance_intervals).where(_iv.id == opened).values(ended_at=at)
+            )
+            return Outcome()
+        who = await self._who(conn, row, person)
+        await conn.execute(
+            attendance_intervals.insert().values(
+                class_id=row["id"],
+                source=PROVIDER_SOURCE,
+                source_key=key + _ORPHAN,
+                started_at=at,
+                ended_at=at,
+                **who,
+            )
+        )
+        return Outcome(note="leave arrived before its join")
+
+    async def _who(
+        self, conn: AsyncConnection, row: RowMapping, person: ZoomParticipant
+    ) -> dict[str, str | None]:
+        if person.email:
+            user_id = await conn.scalar(
+                select(users.c.user_id)
+                .where(
+                    users.c.org_id == row["org_id"],
+                    func.lower(users.c.email) == person.email.lower(),
+                )
+                .limit(1)
+            )
+            if user_id is not None:
+                return {"user_id": user_id, "guest_key": None, "guest_name": None}
+        return {
+            "user_id": None,
+            "guest_key": f"zoom:{person.key}",
+            "guest_name": (person.user_name or "Zoom guest")[:200],
+        }

@@ -1,0 +1,67 @@
+"""Driving the app as Zoom does: signed deliveries to the real webhook endpoint."""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+
+from server.db.tables import webhook_events
+from server.fakes.zoom_webhooks import ZoomMeetingFacts, ZoomWebhookSender
+
+from .backends import ZOOM_WEBHOOK_SECRET
+from .platform import Platform
+
+__all__ = ["ZoomDriver"]
+
+FINISHED = ("done", "ignored", "failed", "rejected")
+
+
+@dataclass
+class ZoomDriver:
+    platform: Platform
+    sender: ZoomWebhookSender
+
+    @classmethod
+    def for_platform(cls, platform: Platform) -> ZoomDriver:
+        return cls(platform, ZoomWebhookSender(ZOOM_WEBHOOK_SECRET, client=platform.http))
+
+    @property
+    def url(self) -> str:
+        return f"{self.platform.server.url}/api/zoom/webhook"
+
+    def meeting(self, created: dict[str, Any], start: datetime) -> ZoomMeetingFacts:
+        """The Zoom meeting behind a class the scripted provider created."""
+        meeting_id = created["join_url"].rsplit("/", 1)[1]
+        return ZoomMeetingFacts(
+            id=int(meeting_id),
+            uuid=secrets.token_urlsafe(16) + "==",
+            host_id="zoom-host",
+            topic=created["title"],
+            start_time=start,
+        )
+
+    async def send(self, body: dict[str, Any] | bytes, **kwargs: Any) -> Any:
+        return await self.sender.send(self.url, body, **kwargs)
+
+    async def deliver(self, body: dict[str, Any]) -> dict[str, Any]:
+        """Send, expect 200, and wait until the worker finished with the event."""
+        response = await self.send(body)
+        assert response.status_code == 200, response.text
+        return await self.settled(int(response.json()["data"]["id"]))
+
+    async def settled(self, event_id: int) -> dict[str, Any]:
+        """The event's row once the worker finished with it (10 s at most)."""
+        db = self.platform.server.app.other_asgi_app.state.ctx.db
+        query = select(webhook_events).where(webhook_events.c.id == event_id)
+        async with asyncio.timeout(10):
+            while True:
+                async with db.read() as conn:
+                    row = (await conn.execute(query)).mappings().one()
+                if row["status"] in FINISHED:
+                    return dict(row)
+                await asyncio.sleep(0.02)

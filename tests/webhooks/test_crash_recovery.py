@@ -1,0 +1,140 @@
+"""Events stored by a process that is killed (-9) are processed once by the next one.
+
+Real processes: ``liveclass serve`` with the real Zoom adapter pointed at the
+fake Zoom, Zoom-signed deliveries, ``SIGKILL``, a restart on the same
+database.  The first process runs with its worker off, so every event is
+still pending when it dies.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from server.auth import Role, issue_token
+from server.fakes.zoom import create_fake_zoom
+from server.fakes.zoom_webhooks import ZoomMeetingFacts, ZoomParticipant, ZoomWebhookSender
+from server.settings import Settings
+from tests.support.backends import (
+    TEST_SECRET,
+    ZOOM_WEBHOOK_SECRET,
+    Backend,
+    scratch_postgres_database,
+)
+from tests.support.processes import cli_env, liveclass, serve_process
+from tests.support.servers import serve_asgi
+
+T0 = datetime(2031, 6, 1, 10, tzinfo=UTC)
+
+
+@asynccontextmanager
+async def fresh_database(backend: Backend, folder: Path) -> AsyncIterator[str]:
+    if backend.name == "sqlite":
+        yield f"sqlite+aiosqlite:///{folder / 'crash.db'}"
+    else:
+        async with scratch_postgres_database("lc_crash") as url:
+            yield url
+
+
+def token(sub: str, role: Role, **extra: Any) -> dict[str, str]:
+    settings = Settings(jwt_secret=TEST_SECRET, _env_file=None)
+    signed = issue_token(settings, sub=sub, org="acme", role=role, **extra)
+    return {"Authorization": f"Bearer {signed}"}
+
+
+@pytest.mark.slow
+async def test_pending_events_survive_a_kill_9(backend: Backend, tmp_path: Path) -> None:
+    zoom = create_fake_zoom()
+    async with (
+        serve_asgi(zoom.app, lifespan="off") as zoom_url,
+        fresh_database(backend, tmp_path) as database_url,
+    ):
+        env = cli_env(
+            LIVECLASS_DATABASE_URL=database_url,
+            LIVECLASS_JWT_SECRET=TEST_SECRET,
+            LIVECLASS_ZOOM_WEBHOOK_SECRET=ZOOM_WEBHOOK_SECRET,
+            LIVECLASS_ZOOM_ACCOUNT_ID=zoom.account_id,
+            LIVECLASS_ZOOM_CLIENT_ID=zoom.client_id,
+            LIVECLASS_ZOOM_CLIENT_SECRET=zoom.client_secret,
+            LIVECLASS_ZOOM_API_BASE=f"{zoom_url}/v2",
+            LIVECLASS_ZOOM_OAUTH_BASE=zoom_url,
+            LIVECLASS_WEBHOOK_POLL_SECONDS="0.1",
+        )
+        migrated = await asyncio.to_thread(liveclass, tmp_path, "migrate", env=env)
+        assert migrated.returncode == 0, migrated.stderr
+
+        with serve_process(tmp_path, {**env, "LIVECLASS_WEBHOOK_WORKER": "false"}, name="a") as a:
+            async with httpx.AsyncClient(base_url=a.url, timeout=30) as http:
+                admin = token("admin", Role.ADMIN)
+                await http.put(
+                    "/api/courses/c1", json={"title": "C", "mentors": ["m1"]}, headers=admin
+                )
+                await http.put(
+                    "/api/courses/c1/enrollments", json={"students": ["s1"]}, headers=admin
+                )
+                created = await http.post(
+                    "/api/live-classes",
+                    json={
+                        "course_id": "c1",
+                        "title": "Zoom class",
+                        "provider": "zoom",
+                        "scheduled_start": T0.isoformat(),
+                        "scheduled_end": (T0 + timedelta(hours=1)).isoformat(),
+                    },
+                    headers=token("m1", Role.MENTOR, email="owner@example.com"),
+                )
+                assert created.status_code == 201, created.text
+                klass = created.json()["data"]
+                student = token("s1", Role.STUDENT, email="s1@example.com")
+                await http.post(f"/api/live-classes/{klass['id']}/join", headers=student)
+                await http.delete(f"/api/live-classes/{klass['id']}/join", headers=student)
+
+                meeting_id = int(re.search(r"/j/(\d+)", klass["join_url"]).group(1))  # type: ignore[union-attr]
+                meeting = ZoomMeetingFacts(meeting_id, "uuid-1==", "host", "Zoom class", T0)
+                sam = ZoomParticipant("1", "Sam", email="s1@example.com", participant_uuid="p1")
+                sender = ZoomWebhookSender(ZOOM_WEBHOOK_SECRET)
+                bodies = [
+                    sender.meeting_started(meeting),
+                    sender.participant_joined(meeting, sam, T0 + timedelta(minutes=5)),
+                    sender.participant_left(meeting, sam, T0 + timedelta(minutes=50)),
+                    sender.meeting_ended(meeting, T0 + timedelta(hours=1)),
+                ]
+                for body in bodies:
+                    stored = await sender.send(f"{a.url}/api/zoom/webhook", body)
+                    assert stored.status_code == 200, stored.text
+            a.process.kill()
+            a.process.wait(timeout=10)
+
+        with serve_process(tmp_path, env, name="b") as b:
+            async with httpx.AsyncClient(base_url=b.url, timeout=30) as http:
+                mentor = token("m1", Role.MENTOR)
+                async with asyncio.timeout(20):
+                    while True:
+                        got = (
+                            await http.get(f"/api/live-classes/{klass['id']}", headers=mentor)
+                        ).json()
+                        if got["data"]["status"] == "ended":
+                            break
+                        await asyncio.sleep(0.1)
+                # Redelivery after the restart (Zoom retried while we were down): no new effect.
+                again = await sender.send(f"{b.url}/api/zoom/webhook", bodies[1])
+                assert again.json()["data"]["duplicate"] is True
+                events = await http.get(
+                    "/api/admin/webhook-events?limit=100", headers=token("admin", Role.ADMIN)
+                )
+                rows = events.json()["data"]
+                assert sorted(e["status"] for e in rows) == ["done"] * 4
+                assert all(e["attempts"] == 1 for e in rows)
+                report = await http.get(
+                    f"/api/live-classes/{klass['id']}/attendance", headers=mentor
+                )
+                sam_row = next(r for r in report.json()["data"] if r["user_id"] == "s1")
+                assert (sam_row["attended_seconds"], sam_row["join_count"]) == (45 * 60, 1)

@@ -1,0 +1,70 @@
+"""The inbox on its own: claims are exclusive, a dead worker's lease runs out, backoff grows."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from server.db import Database
+from server.webhooks.inbox import Inbox, InboxStatus, IncomingEvent, Outcome
+from tests.support.backends import Backend
+
+NOW = datetime(2031, 1, 1, tzinfo=UTC)
+
+
+def event(key: str) -> IncomingEvent:
+    return IncomingEvent("zoom", "meeting.started", key, {}, payload={"event": "meeting.started"})
+
+
+async def test_claims_are_exclusive_and_leases_expire(backend: Backend) -> None:
+    db = Database(backend.database_url)
+    inbox = Inbox(db, max_attempts=3, retry_base_seconds=10)
+    try:
+        event_id, duplicate = await inbox.accept(
+            event(f"lease-{NOW.timestamp()}-{id(db)}"), now=NOW
+        )
+        assert not duplicate
+        first = await inbox.claim_due(now=NOW, lease=timedelta(minutes=2), limit=1000)
+        assert event_id in [e.id for e in first]
+        second = await inbox.claim_due(
+            now=NOW + timedelta(minutes=1), lease=timedelta(minutes=2), limit=1000
+        )
+        assert event_id not in [e.id for e in second]
+        # The first worker died: after its lease, the row is taken again.
+        third = await inbox.claim_due(
+            now=NOW + timedelta(minutes=3), lease=timedelta(minutes=2), limit=1000
+        )
+        claimed = next(e for e in third if e.id == event_id)
+        assert claimed.attempts == 2
+        async with db.write() as conn:
+            await inbox.finish(conn, claimed, Outcome(), now=NOW + timedelta(minutes=3))
+        later = await inbox.claim_due(
+            now=NOW + timedelta(hours=1), lease=timedelta(minutes=2), limit=1000
+        )
+        assert event_id not in [e.id for e in later]
+    finally:
+        await db.dispose()
+
+
+async def test_backoff_grows_and_ends_in_failed(backend: Backend) -> None:
+    db = Database(backend.database_url)
+    inbox = Inbox(db, max_attempts=3, retry_base_seconds=10)
+    try:
+        event_id, _ = await inbox.accept(event(f"backoff-{id(db)}-{NOW.timestamp()}"), now=NOW)
+        now = NOW
+        statuses = []
+        for _ in range(3):
+            claimed = [
+                e
+                for e in await inbox.claim_due(now=now, lease=timedelta(minutes=1), limit=1000)
+                if e.id == event_id
+            ]
+            assert claimed, "the event should be due again"
+            statuses.append(await inbox.retry_later(claimed[0], "boom", now=now))
+            now += timedelta(seconds=100)
+        assert statuses == [InboxStatus.PENDING, InboxStatus.PENDING, InboxStatus.FAILED]
+        rows, _ = await inbox.list(
+            org_id=None, status=InboxStatus.FAILED, provider="zoom", limit=100, offset=0
+        )
+        assert event_id in [r["id"] for r in rows]
+    finally:
+        await db.dispose()
