@@ -22,9 +22,10 @@ from starlette.responses import Response
 
 from . import __version__
 from .auth import TokenVerifier
+from .crypto import SecretBox
 from .db import Database
 from .errors import LiveclassError, NotFound, http_body
-from .http import classes, courses, notifications
+from .http import classes, courses, notifications, recordings
 from .http.middleware import RequestObserver
 from .http.openapi import openapi_document
 from .http.ops import ops_routes
@@ -42,7 +43,12 @@ __all__ = ["create_app"]
 
 log = logging.getLogger("liveclass")
 
-OPERATIONS = [*courses.operations, *classes.operations, *notifications.operations]
+OPERATIONS = [
+    *courses.operations,
+    *classes.operations,
+    *recordings.operations,
+    *notifications.operations,
+]
 
 
 def default_providers(settings: Settings) -> dict[str, MeetingProvider]:
@@ -104,6 +110,7 @@ def create_app(
         providers=ProviderRegistry(providers or default_providers(settings)),
         broadcaster=SocketBroadcaster(sio),
         tokens=tokens,
+        secret_box=SecretBox(settings.secret_key),
     )
     http.state.metrics = metrics
     http.state.readiness = readiness
