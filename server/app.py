@@ -25,7 +25,7 @@ from .auth import TokenVerifier
 from .crypto import SecretBox
 from .db import Database
 from .errors import LiveclassError, NotFound, http_body
-from .http import classes, courses, notifications, webhooks
+from .http import classes, courses, notifications, recordings, webhooks
 from .http.middleware import RequestObserver
 from .http.openapi import openapi_document
 from .http.ops import ops_routes
@@ -38,6 +38,7 @@ from .providers.google_meet import GoogleClient, GoogleMeetProvider
 from .providers.jitsi import JitsiProvider
 from .providers.manual import ManualProvider
 from .providers.zoom import ZoomClient, ZoomProvider
+from .providers.zoom_recordings import ZoomRecordings
 from .realtime.server import SocketBroadcaster, close_socket_server, create_socket_server
 from .services.context import ServiceContext
 from .settings import Settings
@@ -52,6 +53,7 @@ log = logging.getLogger("liveclass")
 OPERATIONS = [
     *courses.operations,
     *classes.operations,
+    *recordings.operations,
     *notifications.operations,
     *webhooks.operations,
 ]
@@ -99,6 +101,8 @@ def create_app(
         providers=ProviderRegistry(registry),
         broadcaster=SocketBroadcaster(sio),
         tokens=tokens,
+        secret_box=box,
+        recording_backends={"zoom": ZoomRecordings(zoom)},
     )
     inbox = Inbox(
         db,

@@ -39,6 +39,7 @@ __all__ = [
     "Unauthorized",
     "Unavailable",
     "ack_body",
+    "bad_field",
     "http_body",
 ]
 
@@ -58,6 +59,11 @@ class LiveclassError(Exception):
 class BadRequest(LiveclassError):
     code = "bad_request"
     status = 400
+
+
+def bad_field(field: str, message: str) -> BadRequest:
+    """A 400 whose ``details`` name the one field at fault."""
+    return BadRequest(message, details={field: message})
 
 
 class Unauthorized(LiveclassError):

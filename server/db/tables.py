@@ -12,6 +12,7 @@ from sqlalchemy import (
     JSON,
     BigInteger,
     Column,
+    Float,
     ForeignKeyConstraint,
     Index,
     Integer,
@@ -36,6 +37,8 @@ __all__ = [
     "notifications",
     "organizations",
     "provider_credentials",
+    "recording_grants",
+    "recordings",
     "users",
     "webhook_events",
 ]
@@ -260,3 +263,58 @@ provider_credentials = Table(
     Column("sealed", Text, nullable=False),
     Column("updated_at", UTCDateTime(), nullable=False),
 )
+recordings = Table(
+    "recordings",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("org_id", ID, nullable=False),
+    Column("class_id", ID, nullable=False),
+    Column("provider", String(16), nullable=False),
+    # Zoom's CC and TIMELINE files carry no id; dedup_key stands in for it.
+    Column("provider_file_id", String(255), nullable=True),
+    Column("meeting_uuid", String(255), nullable=False),
+    # The file id, or "meeting_uuid|provider_file_type|recording_start" without one.
+    Column("dedup_key", String(255), nullable=False),
+    Column("file_type", String(16), nullable=False),
+    Column("provider_file_type", String(32), nullable=False),
+    Column("recording_type", String(64), nullable=True),
+    Column("file_name", String(500), nullable=False),
+    Column("file_size_mb", Float, nullable=True),
+    Column("recording_start", UTCDateTime(), nullable=False),
+    Column("recording_end", UTCDateTime(), nullable=True),
+    Column("download_url", Text, nullable=False),
+    Column("play_url", Text, nullable=True),
+    # The provider's download token, sealed with server.crypto.SecretBox.
+    Column("download_token_sealed", Text, nullable=True),
+    Column("download_token_expires_at", UTCDateTime(), nullable=True),
+    # Deleted recordings are tombstoned, never removed, so a redelivered
+    # webhook cannot bring them back.
+    Column("deleted_at", UTCDateTime(), nullable=True),
+    Column("created_at", UTCDateTime(), nullable=False),
+    ForeignKeyConstraint(["class_id"], ["live_classes.id"], ondelete="CASCADE"),
+    UniqueConstraint("provider", "dedup_key", name="uq_recordings_provider_dedup_key"),
+)
+Index(
+    "ix_recordings_class_start",
+    recordings.c.class_id,
+    recordings.c.deleted_at,
+    recordings.c.recording_start,
+)
+Index("ix_recordings_class_meeting", recordings.c.class_id, recordings.c.meeting_uuid)
+
+recording_grants = Table(
+    "recording_grants",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("recording_id", ID, nullable=False),
+    Column("org_id", ID, nullable=False),
+    Column("scope", String(16), nullable=False),
+    # Set exactly when scope is "user" (checked by the recording service).
+    Column("user_id", ID, nullable=True),
+    Column("level", String(16), nullable=False),
+    Column("expires_at", UTCDateTime(), nullable=True),
+    Column("created_by", ID, nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    ForeignKeyConstraint(["recording_id"], ["recordings.id"], ondelete="CASCADE"),
+)
+Index("ix_recording_grants_recording", recording_grants.c.recording_id)

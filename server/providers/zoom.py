@@ -34,6 +34,7 @@ import string
 import time
 from collections.abc import AsyncIterator, Callable, Collection, Mapping
 from datetime import UTC
+from functools import partial
 from typing import Any
 from urllib.parse import quote, urlencode
 
@@ -153,6 +154,10 @@ class ZoomClient:
 
     async def aclose(self) -> None:
         await self._transport.aclose()
+
+    async def access_token(self, org_id: str) -> str:
+        """A valid API token of the organization (cached), e.g. to download a recording."""
+        return await self._api.tokens.get(org_id, partial(self._fetch_token, org_id))
 
     def forget(self, org_id: str) -> None:
         """Drop the cached access token; call after the organization's Zoom credentials change."""

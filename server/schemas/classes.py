@@ -10,6 +10,7 @@ from pydantic import AwareDatetime, BaseModel, Field, field_validator, model_val
 
 from ..domain.lifecycle import ClassStatus
 from .common import Identifier, Page, RequestModel, ResponseModel, UserRef
+from .recordings import RecordingOut
 
 __all__ = [
     "AttendanceRow",
@@ -168,7 +169,7 @@ class ParticipantOut(ResponseModel):
 
 class ClassDetail(ClassOut):
     participants: list[ParticipantOut]
-    recordings: list[dict[str, Any]]
+    recordings: list[RecordingOut] = Field(description="those the caller may access")
     resources: list[dict[str, Any]]
 
 

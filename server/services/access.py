@@ -3,7 +3,9 @@
 The rules in one place: another organization's class does not exist for the
 caller (404, no existence leak); in the caller's organization a class of a
 course they neither teach nor attend is ``forbidden``; someone removed from
-the class is ``forbidden`` too.
+the class is ``forbidden`` too.  :func:`class_standing` is the same lookup
+without the membership check, for the few things (recordings shared with the
+whole organization) that outsiders of the course may reach.
 """
 
 from __future__ import annotations
@@ -18,7 +20,14 @@ from ..db.tables import class_participants, course_mentors, enrollments, live_cl
 from ..domain.roles import ClassRole, class_role
 from ..errors import Forbidden, NotFound
 
-__all__ = ["ClassAccess", "load_class", "require_host", "teaches"]
+__all__ = [
+    "ClassAccess",
+    "ClassStanding",
+    "class_standing",
+    "load_class",
+    "require_host",
+    "teaches",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,6 +38,17 @@ class ClassAccess:
     @property
     def class_id(self) -> str:
         return str(self.row["id"])
+
+
+@dataclass(frozen=True, slots=True)
+class ClassStanding:
+    """A class of the caller's organization and who the caller is there, outsiders included."""
+
+    row: RowMapping
+    role: ClassRole | None
+    # Enrolled in the class's course and not removed from the class.
+    enrolled: bool
+    removed: bool
 
 
 async def teaches(conn: AsyncConnection, principal: Principal, course_id: str) -> bool:
@@ -45,7 +65,10 @@ async def teaches(conn: AsyncConnection, principal: Principal, course_id: str) -
     )
 
 
-async def load_class(conn: AsyncConnection, principal: Principal, class_id: str) -> ClassAccess:
+async def class_standing(
+    conn: AsyncConnection, principal: Principal, class_id: str
+) -> ClassStanding:
+    """The class and the caller's role in it (``None`` outside the course); 404 only."""
     row = (
         (
             await conn.execute(
@@ -87,11 +110,20 @@ async def load_class(conn: AsyncConnection, principal: Principal, class_id: str)
         teaches_course=bool(row["caller_teaches"]),
         enrolled=bool(row["caller_enrolled"]),
     )
+    removed = bool(row["caller_removed"])
+    return ClassStanding(
+        row=row, role=role, enrolled=bool(row["caller_enrolled"]) and not removed, removed=removed
+    )
+
+
+async def load_class(conn: AsyncConnection, principal: Principal, class_id: str) -> ClassAccess:
+    standing = await class_standing(conn, principal, class_id)
+    role = standing.role
     if role is None:
         raise Forbidden("you are not a member of this class's course")
-    if role is ClassRole.PARTICIPANT and row["caller_removed"]:
+    if role is ClassRole.PARTICIPANT and standing.removed:
         raise Forbidden("you were removed from this class")
-    return ClassAccess(row=row, role=role)
+    return ClassAccess(row=standing.row, role=role)
 
 
 def require_host(access: ClassAccess) -> None:

@@ -28,8 +28,9 @@ from ..db.tables import (
     users,
 )
 from ..domain.lifecycle import ClassStatus
+from ..domain.recording_access import Viewer
 from ..domain.roles import ClassRole
-from ..errors import BadRequest, Conflict, Forbidden, InvalidState, NotFound
+from ..errors import Conflict, Forbidden, InvalidState, NotFound, bad_field
 from ..providers.base import Attendee, Meeting, MeetingRequest
 from ..schemas.classes import (
     ClassCreate,
@@ -48,6 +49,7 @@ from .attendance import close_intervals, online_counts, open_interval
 from .context import ServiceContext
 from .events import ClassEvent, append_event
 from .notifications import notify
+from .recordings import accessible_recordings, recorded_classes
 from .users import remember_user
 
 __all__ = ["ClassService", "record_participant", "transition_in"]
@@ -113,7 +115,7 @@ class ClassService:
     async def get(self, principal: Principal, class_id: str) -> ClassDetail:
         async with self._ctx.db.read() as conn:
             access = await load_class(conn, principal, class_id)
-            return await self._detail(conn, access)
+            return await self._detail(conn, principal, access)
 
     async def participants(self, principal: Principal, class_id: str) -> list[ParticipantOut]:
         async with self._ctx.db.read() as conn:
@@ -196,13 +198,13 @@ class ClassService:
         try:
             check_schedule(start, end)
         except ValueError as exc:
-            raise _bad_field("scheduled_end", str(exc)) from None
+            raise bad_field("scheduled_end", str(exc)) from None
         settings = ClassSettings.model_validate(row["settings"])
         if body.settings is not None:
             settings = body.settings.apply(settings)
             changes["settings"] = settings.model_dump()
         if body.join_url is not None and row["provider"] != "manual":
-            raise _bad_field("join_url", "only a manual class has a join_url to change")
+            raise bad_field("join_url", "only a manual class has a join_url to change")
         meeting = _meeting_of(row)
         if _touches_provider(changes, body):
             provider = self._ctx.providers.get(row["provider"])
@@ -313,12 +315,18 @@ class ClassService:
 
     # -- rendering -------------------------------------------------------------------
 
-    async def _detail(self, conn: AsyncConnection, access: ClassAccess) -> ClassDetail:
+    async def _detail(
+        self, conn: AsyncConnection, principal: Principal, access: ClassAccess
+    ) -> ClassDetail:
         (summary,) = await self._render_many(conn, [access.row], [access.role])
+        # load_class admits participants only while enrolled and not removed.
+        viewer = Viewer(principal.user_id, access.role, enrolled=True)
         return ClassDetail(
             **summary.model_dump(),
             participants=await _participants(conn, access.class_id),
-            recordings=[],
+            recordings=await accessible_recordings(
+                conn, viewer, access.class_id, now=self._ctx.clock()
+            ),
             resources=[],
         )
 
@@ -328,8 +336,9 @@ class ClassService:
         ids = [r["id"] for r in rows]
         online = await online_counts(conn, ids)
         names = await _names(conn, rows)
+        recorded = await recorded_classes(conn, ids)
         return [
-            _render(row, role, online.get(row["id"], 0), names)
+            _render(row, role, online.get(row["id"], 0), names, row["id"] in recorded)
             for row, role in zip(rows, roles, strict=True)
         ]
 
@@ -513,7 +522,11 @@ async def _participants(conn: AsyncConnection, class_id: str) -> list[Participan
 
 
 def _render(
-    row: RowMapping, role: ClassRole, online: int, names: dict[tuple[str, str], str]
+    row: RowMapping,
+    role: ClassRole,
+    online: int,
+    names: dict[tuple[str, str], str],
+    has_recordings: bool,
 ) -> ClassOut:
     host_id = row["host_user_id"]
     is_host = role.is_host
@@ -540,7 +553,7 @@ def _render(
         ),
         your_role=role.value,
         participant_count=online,
-        is_recorded=row["auto_recording"] == "cloud",
+        is_recorded=has_recordings or row["auto_recording"] == "cloud",
         created_at=row["created_at"],
         updated_at=row["updated_at"],
     )
@@ -581,7 +594,3 @@ def _touches_provider(changes: dict[str, Any], body: ClassUpdate) -> bool:
             and body.settings.model_fields_set & {"waiting_room", "join_before_host"}
         )
     )
-
-
-def _bad_field(field: str, message: str) -> BadRequest:
-    return BadRequest(message, details={field: message})

@@ -7,10 +7,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from ..auth import TokenVerifier
+from ..crypto import SecretBox
 from ..db import Database
 from ..providers.base import ProviderRegistry
 from ..settings import Settings
 from .events import Broadcaster
+from .recording_backends import RecordingBackend
 
 __all__ = ["ServiceContext", "utcnow"]
 
@@ -26,4 +28,7 @@ class ServiceContext:
     providers: ProviderRegistry
     broadcaster: Broadcaster
     tokens: TokenVerifier
+    secret_box: SecretBox
+    # By provider name; a provider without one is served from the stored URLs.
+    recording_backends: dict[str, RecordingBackend] = field(default_factory=dict)
     clock: Callable[[], datetime] = field(default=utcnow)

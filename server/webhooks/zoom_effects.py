@@ -24,6 +24,7 @@ from ..db.tables import attendance_intervals, live_classes, users
 from ..domain.lifecycle import ClassStatus
 from ..services.classes import transition_in
 from ..services.context import ServiceContext
+from ..services.recordings import RecordingFile, store_recording_files, tombstone_recordings
 from .inbox import ClaimedEvent, InboxStatus, Outcome
 from .zoom_events import ZoomEnvelope, ZoomParticipant
 
@@ -46,6 +47,10 @@ class ZoomEffects:
             "meeting.ended": self._ended,
             "meeting.participant_joined": self._joined,
             "meeting.participant_left": self._left,
+            "recording.completed": self._recorded,
+            "recording.transcript_completed": self._recorded,
+            "recording.trashed": self._recording_gone,
+            "recording.deleted": self._recording_gone,
         }
 
     def register(self, event: str, effect: Effect) -> None:
@@ -168,6 +173,47 @@ class ZoomEffects:
             )
         )
         return Outcome(note="leave arrived before its join")
+
+    # -- recordings ----------------------------------------------------------------------
+
+    async def _recorded(self, conn: AsyncConnection, row: RowMapping, env: ZoomEnvelope) -> Outcome:
+        meeting = env.payload.object
+        files = [
+            RecordingFile(
+                provider="zoom",
+                provider_file_id=f.id,
+                meeting_uuid=meeting.uuid,
+                provider_file_type=f.file_type,
+                recording_type=f.recording_type,
+                file_name=f.file_name,
+                file_size_bytes=f.file_size,
+                recording_start=f.recording_start or meeting.start_time or self._ctx.clock(),
+                recording_end=f.recording_end,
+                download_url=f.download_url,
+                play_url=f.play_url,
+                download_token=env.download_token,
+            )
+            for f in meeting.recording_files
+            if f.download_url
+        ]
+        added = await store_recording_files(conn, self._ctx, row, files, now=self._ctx.clock())
+        return Outcome(note=f"{added} new recording file(s)")
+
+    async def _recording_gone(
+        self, conn: AsyncConnection, row: RowMapping, env: ZoomEnvelope
+    ) -> Outcome:
+        meeting = env.payload.object
+        ids = [f.id for f in meeting.recording_files if f.id]
+        # Files without an id (CC, TIMELINE) only go with the whole recording.
+        whole = not meeting.recording_files or len(ids) < len(meeting.recording_files)
+        gone = await tombstone_recordings(
+            conn,
+            row["id"],
+            meeting_uuid=meeting.uuid,
+            provider_file_ids=None if whole else ids,
+            now=self._ctx.clock(),
+        )
+        return Outcome(note=f"{gone} recording file(s) marked deleted")
 
     async def _who(
         self, conn: AsyncConnection, row: RowMapping, person: ZoomParticipant

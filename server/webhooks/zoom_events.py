@@ -61,6 +61,11 @@ class ZoomRecordingFile(_Lenient):
     download_url: str | None = None
     recording_type: str | None = None
 
+    @field_validator("id", mode="before")
+    @classmethod
+    def _id_as_text(cls, value: Any) -> Any:
+        return str(value) if isinstance(value, int) else value
+
 
 class ZoomMeeting(_Lenient):
     id: str

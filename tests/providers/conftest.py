@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
 import pytest
-import uvicorn
-from starlette.types import ASGIApp
 
 from server.fakes.google import FakeGoogle, create_fake_google
 from server.fakes.zoom import FakeZoom, create_fake_zoom
@@ -17,24 +13,7 @@ from server.providers.credentials import InMemoryCredentialStore
 from server.providers.google_meet import ConferencePolling, GoogleClient
 from server.providers.transport import ProviderTransport, RetryPolicy
 from server.providers.zoom import ZoomClient, zoom_daily_limit
-
-
-@asynccontextmanager
-async def serve(app: ASGIApp) -> AsyncIterator[str]:
-    """Run ``app`` under uvicorn on a free port; yield its base URL."""
-    config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="off")
-    server = uvicorn.Server(config)
-    task = asyncio.create_task(server.serve())
-    while not server.started:
-        if task.done():
-            task.result()  # surfaces the start-up failure
-        await asyncio.sleep(0.005)
-    port = server.servers[0].sockets[0].getsockname()[1]
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        await task
+from tests.support.servers import serve_asgi
 
 
 class Clock:
@@ -113,7 +92,7 @@ async def zoom() -> AsyncIterator[ZoomRig]:
     fake = create_fake_zoom(clock=clock)
     store = InMemoryCredentialStore()
     sleeps = Sleeps()
-    async with serve(fake.app) as url:
+    async with serve_asgi(fake.app, lifespan="off") as url:
         client = zoom_client(url, fake, store=store, sleeps=sleeps, clock=clock)
         yield ZoomRig(fake, url, client, store, sleeps, clock)
         await client.aclose()
@@ -125,7 +104,7 @@ async def google() -> AsyncIterator[GoogleRig]:
     fake = create_fake_google(clock=clock)
     store = InMemoryCredentialStore()
     sleeps = Sleeps()
-    async with serve(fake.app) as url:
+    async with serve_asgi(fake.app, lifespan="off") as url:
         transport = ProviderTransport("google_meet", timeout=5.0, sleep=sleeps)
         client = GoogleClient(
             transport,

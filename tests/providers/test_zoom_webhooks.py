@@ -17,8 +17,9 @@ from starlette.routing import Route
 from server.errors import Unauthorized
 from server.fakes.zoom_webhooks import ZoomMeetingFacts, ZoomParticipant, ZoomWebhookSender
 from server.providers.zoom_webhooks import sign, url_validation_response, verify_signature
+from tests.support.servers import serve_asgi
 
-from .conftest import Sleeps, serve
+from .conftest import Sleeps
 
 VECTORS: dict[str, Any] = json.loads(
     (Path(__file__).parents[1] / "fixtures" / "zoom_signature_vectors.json").read_text("utf-8")
@@ -123,7 +124,7 @@ async def test_sender_events_verify_at_a_receiver() -> None:
     who = ZoomParticipant(user_id="16778240", user_name="Ann Lee", email="ann@example.com")
     start = meeting().start_time
     files = sender.recording_files(meeting())
-    async with serve(app) as url:
+    async with serve_asgi(app, lifespan="off") as url:
         validation = await sender.send(f"{url}/hook", sender.url_validation("plain-1"))
         assert validation.json() == url_validation_response(SECRET, "plain-1")
         for body in (
@@ -174,7 +175,7 @@ async def test_delivery_retries_only_on_5xx() -> None:
     app = Starlette(routes=[Route("/hook", receiver, methods=["POST"])])
     sleeps = Sleeps()
     sender = ZoomWebhookSender(SECRET, sleep=sleeps)
-    async with serve(app) as url:
+    async with serve_asgi(app, lifespan="off") as url:
         outcomes = await sender.deliver(f"{url}/hook", sender.meeting_started(meeting()))
         assert outcomes == [503, 500, 200]
         assert sleeps.waits == [300.0, 1200.0]
