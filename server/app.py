@@ -25,7 +25,7 @@ from .auth import TokenVerifier
 from .crypto import SecretBox
 from .db import Database
 from .errors import LiveclassError, NotFound, http_body
-from .http import classes, courses, notifications, recordings, webhooks
+from .http import classes, courses, integrations, notifications, recordings, webhooks
 from .http.middleware import RequestObserver
 from .http.openapi import openapi_document
 from .http.ops import ops_routes
@@ -41,6 +41,7 @@ from .providers.zoom import ZoomClient, ZoomProvider
 from .providers.zoom_recordings import ZoomRecordings
 from .realtime.server import SocketBroadcaster, close_socket_server, create_socket_server
 from .services.context import ServiceContext
+from .services.integrations import IntegrationService, Provider
 from .settings import Settings
 from .webhooks.inbox import Inbox
 from .webhooks.worker import WebhookWorker
@@ -56,6 +57,7 @@ OPERATIONS = [
     *recordings.operations,
     *notifications.operations,
     *webhooks.operations,
+    *integrations.operations,
 ]
 
 
@@ -152,7 +154,31 @@ def create_app(
     http.state.zoom_effects = zoom_effects
     http.state.zoom = zoom
     http.state.google = google
-    http.state.credentials = credentials
+    http.state.integrations = IntegrationService(
+        settings,
+        credentials,
+        [
+            Provider(
+                "zoom",
+                "zoom",
+                zoom,
+                f"{settings.public_url}/api/integrations/zoom/callback",
+                server_wide=bool(
+                    settings.zoom_account_id
+                    and settings.zoom_client_id
+                    and settings.zoom_client_secret
+                ),
+            ),
+            Provider(
+                "google",
+                "google_meet",
+                google,
+                settings.google_redirect_uri
+                or f"{settings.public_url}/api/integrations/google/callback",
+                server_wide=bool(settings.google_refresh_token),
+            ),
+        ],
+    )
     http.state.metrics = metrics
     http.state.readiness = readiness
     http.state.openapi = openapi_document(OPERATIONS, version=__version__)

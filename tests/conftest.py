@@ -20,6 +20,7 @@ from server.app import default_providers
 from tests.support.backends import Backend, postgres_backend, sqlite_backend
 from tests.support.clock import FakeClock
 from tests.support.platform import Platform
+from tests.support.provider_fakes import ProviderWorld, provider_world
 from tests.support.providers import ScriptedProvider
 from tests.support.servers import LiveServer, serve_app
 
@@ -86,3 +87,16 @@ def clock(server: LiveServer) -> Iterator[FakeClock]:
     ctx.clock = fake
     yield fake
     ctx.clock = original
+
+
+@pytest_asyncio.fixture(scope="session", loop_scope="session")
+async def providers(backend: Backend) -> AsyncIterator[ProviderWorld]:
+    """The app using the fake Zoom and Google (OAuth apps configured, no accounts)."""
+    async with provider_world(backend) as world:
+        yield world
+
+
+@pytest.fixture
+async def provider_platform(providers: ProviderWorld) -> AsyncIterator[Platform]:
+    async with Platform.create(providers.server, org=f"org-{secrets.token_hex(4)}") as world:
+        yield world

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
 
 from sqlalchemy import select
 
@@ -30,14 +31,25 @@ class DatabaseCredentialStore:
         self._box = box
 
     async def load(self, org_id: str, provider: str) -> TokenData | None:
+        record, _ = await self.load_with_time(org_id, provider)
+        return record
+
+    async def load_with_time(
+        self, org_id: str, provider: str
+    ) -> tuple[TokenData | None, datetime | None]:
+        """The record and when it was last saved."""
         async with self._db.read() as conn:
-            sealed = await conn.scalar(
-                select(_pc.sealed).where(_pc.org_id == org_id, _pc.provider == provider)
-            )
-        if sealed is None:
-            return None
-        data: TokenData = json.loads(self._box.open(sealed))
-        return data
+            row = (
+                await conn.execute(
+                    select(_pc.sealed, _pc.updated_at).where(
+                        _pc.org_id == org_id, _pc.provider == provider
+                    )
+                )
+            ).first()
+        if row is None:
+            return None, None
+        data: TokenData = json.loads(self._box.open(row.sealed))
+        return data, row.updated_at
 
     async def save(self, org_id: str, provider: str, data: TokenData) -> None:
         sealed = self._box.seal(json.dumps(data))

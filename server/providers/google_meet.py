@@ -35,6 +35,7 @@ import uuid
 from collections.abc import AsyncIterator, Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 from urllib.parse import quote, urlencode
 
@@ -154,6 +155,10 @@ class GoogleClient:
 
     async def aclose(self) -> None:
         await self._transport.aclose()
+
+    async def access_token(self, org_id: str) -> str:
+        """A valid API token of the organization (cached); proves its credentials work."""
+        return await self._api.tokens.get(org_id, partial(self._fetch_token, org_id))
 
     def forget(self, org_id: str) -> None:
         """Drop the cached access token; call after the organization's Google credentials change."""

@@ -20,7 +20,8 @@ Limits, honestly:
 * Zoom has no per-attendee link without registration, so every attendee
   gets the meeting's ``join_url``.
 * With server-to-server OAuth the host is ``host_email`` when the class names
-  one, else ``me`` (the user who created the app).
+  one (that email must be a user of the Zoom account), else ``me`` (the user
+  who created the app); with a user's OAuth grant it is always that user.
 * The token answer's regional ``api_url`` is ignored: the configured
   ``zoom_api_base`` (global ``https://api.zoom.us/v2`` by default) always works.
 """
@@ -154,6 +155,11 @@ class ZoomClient:
 
     async def aclose(self) -> None:
         await self._transport.aclose()
+
+    async def host_for(self, org_id: str, email: str | None) -> str:
+        """The Zoom user to schedule for: a user's grant can only schedule for that user."""
+        credentials = await self._credentials(org_id)
+        return "me" if "refresh_token" in credentials else (email or "me")
 
     async def access_token(self, org_id: str) -> str:
         """A valid API token of the organization (cached), e.g. to download a recording."""
@@ -367,7 +373,7 @@ class ZoomProvider:
         self._passcode = passcode
 
     async def create_meeting(self, request: MeetingRequest) -> Meeting:
-        host = request.host_email or "me"
+        host = await self._client.host_for(request.org_id, request.host_email)
         body = {**_schedule(request), "password": self._passcode()}
         created = await self._client.create_meeting(request.org_id, host, body)
         return _meeting(created, {"zoom_user": host})

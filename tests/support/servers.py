@@ -25,12 +25,12 @@ class LiveServer:
 
 
 @asynccontextmanager
-async def serve_asgi(app: Any, *, lifespan: str = "on") -> AsyncIterator[str]:
-    """Serve ``app``; yields its base URL ``http://127.0.0.1:PORT``."""
+async def serve_asgi(app: Any, *, lifespan: str = "on", port: int = 0) -> AsyncIterator[str]:
+    """Serve ``app`` (on ``port``, or a free one); yields its base URL ``http://127.0.0.1:PORT``."""
     config = uvicorn.Config(
         app,
         host="127.0.0.1",
-        port=0,
+        port=port,
         log_level="warning",
         lifespan=lifespan,  # type: ignore[arg-type]
         ws_per_message_deflate=False,
@@ -41,9 +41,9 @@ async def serve_asgi(app: Any, *, lifespan: str = "on") -> AsyncIterator[str]:
         if task.done():
             task.result()
         await asyncio.sleep(0.01)
-    port = server.servers[0].sockets[0].getsockname()[1]
+    bound = server.servers[0].sockets[0].getsockname()[1]
     try:
-        yield f"http://127.0.0.1:{port}"
+        yield f"http://127.0.0.1:{bound}"
     finally:
         server.should_exit = True
         await task
@@ -51,8 +51,8 @@ async def serve_asgi(app: Any, *, lifespan: str = "on") -> AsyncIterator[str]:
 
 @asynccontextmanager
 async def serve_app(
-    settings: Settings, *, providers: dict[str, MeetingProvider] | None = None
+    settings: Settings, *, providers: dict[str, MeetingProvider] | None = None, port: int = 0
 ) -> AsyncIterator[LiveServer]:
     app = create_app(settings, providers=providers)
-    async with serve_asgi(app) as url:
+    async with serve_asgi(app, port=port) as url:
         yield LiveServer(url=url, settings=settings, app=app)
