@@ -65,11 +65,12 @@ async def scripted_provider() -> ScriptedProvider:
 async def scripted_server(
     backend: Backend, scripted_provider: ScriptedProvider
 ) -> AsyncIterator[LiveServer]:
-    """The app with a scriptable provider registered as ``zoom``."""
-    settings = backend.settings()
-    providers = {**default_providers(settings), "zoom": scripted_provider}
-    async with serve_app(settings, providers=providers) as live:
-        yield live
+    """The app with a scriptable provider registered as ``zoom``, on a database of its own."""
+    async with backend.fresh() as own:
+        settings = own.settings()
+        providers = {**default_providers(settings), "zoom": scripted_provider}
+        async with serve_app(settings, providers=providers) as live:
+            yield live
 
 
 @pytest.fixture
@@ -92,7 +93,7 @@ def clock(server: LiveServer) -> Iterator[FakeClock]:
 @pytest_asyncio.fixture(scope="session", loop_scope="session")
 async def providers(backend: Backend) -> AsyncIterator[ProviderWorld]:
     """The app using the fake Zoom and Google (OAuth apps configured, no accounts)."""
-    async with provider_world(backend) as world:
+    async with backend.fresh() as own, provider_world(own) as world:
         yield world
 
 

@@ -56,10 +56,26 @@ class Backend:
         values.update(overrides)
         return Settings(**values)
 
+    @asynccontextmanager
+    async def fresh(self) -> AsyncIterator[Backend]:
+        """The same kind of backend on a database of its own, migrated.
+
+        Apps sharing a database share their webhook work (as real processes
+        do); a test server that must not see another's events gets its own.
+        """
+        if self.name == "sqlite":
+            folder = Path(self.database_url.removeprefix("sqlite+aiosqlite:///")).parent
+            async with sqlite_backend(folder, name=f"{secrets.token_hex(4)}.db") as found:
+                yield found
+            return
+        async with scratch_postgres_database("lc_test") as url:
+            await upgrade_async(url)
+            yield Backend(self.name, url, self.redis_url)
+
 
 @asynccontextmanager
-async def sqlite_backend(folder: Path) -> AsyncIterator[Backend]:
-    url = f"sqlite+aiosqlite:///{folder / 'liveclass.db'}"
+async def sqlite_backend(folder: Path, *, name: str = "liveclass.db") -> AsyncIterator[Backend]:
+    url = f"sqlite+aiosqlite:///{folder / name}"
     await upgrade_async(url)
     yield Backend("sqlite", url, None)
 

@@ -13,7 +13,6 @@ from server.errors import ProviderError
 from server.webhooks.inbox import Outcome
 from server.webhooks.zoom_events import ZoomEnvelope
 from tests.support.platform import Platform
-from tests.support.servers import LiveServer
 from tests.support.zoom import ZoomDriver
 
 T0 = datetime(2031, 4, 4, 9, tzinfo=UTC)
@@ -35,13 +34,9 @@ class FlakyEffect:
 
 
 async def flaky_event(
-    platform: Platform, failures: int, *others: LiveServer
+    platform: Platform, failures: int
 ) -> tuple[ZoomDriver, dict[str, Any], FlakyEffect]:
-    """A Zoom event whose effect fails ``failures`` times.
-
-    Every app sharing the database runs a worker that may claim the event, so
-    the effect is registered on all of them (``others``).
-    """
+    """A Zoom event whose effect fails ``failures`` times (the app has its own database)."""
     created = await platform.schedule(
         provider="zoom",
         scheduled_start=T0.isoformat(),
@@ -51,26 +46,23 @@ async def flaky_event(
     meeting = zoom.meeting(created, T0)
     event_name = f"test.flaky_{secrets.token_hex(4)}"
     effect = FlakyEffect(failures)
-    for app in (platform.server, *others):
-        app.app.other_asgi_app.state.zoom_effects.register(event_name, effect)
+    platform.server.app.other_asgi_app.state.zoom_effects.register(event_name, effect)
     body = zoom.sender.meeting_started(meeting) | {"event": event_name}
     return zoom, body, effect
 
 
-async def test_a_failing_effect_is_retried_until_it_succeeds(
-    scripted_platform: Platform, server: LiveServer
-) -> None:
-    zoom, body, effect = await flaky_event(scripted_platform, 2, server)
+async def test_a_failing_effect_is_retried_until_it_succeeds(scripted_platform: Platform) -> None:
+    zoom, body, effect = await flaky_event(scripted_platform, 2)
     row = await zoom.deliver(body)
     assert (row["status"], row["attempts"], row["note"]) == ("done", 3, "applied")
     assert effect.applied == 1 and row["last_error"] is None
 
 
 async def test_an_event_that_keeps_failing_is_listed_and_can_be_replayed(
-    scripted_platform: Platform, server: LiveServer
+    scripted_platform: Platform,
 ) -> None:
     world = scripted_platform
-    zoom, body, effect = await flaky_event(world, 3, server)
+    zoom, body, effect = await flaky_event(world, 3)
     row = await zoom.deliver(body)
     assert (row["status"], row["attempts"]) == ("failed", 3)
     assert "Meet API unavailable" in row["last_error"]
