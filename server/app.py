@@ -8,10 +8,14 @@ service context the routes and socket handlers share.
 from __future__ import annotations
 
 import logging
+import os
+import secrets
+import socket
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
+import redis.asyncio as aioredis
 import socketio
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
@@ -24,7 +28,7 @@ from . import __version__
 from .auth import TokenVerifier
 from .db import Database
 from .errors import LiveclassError, NotFound, http_body
-from .http import classes, courses, notifications
+from .http import classes, courses, interactions, notifications
 from .http.middleware import RequestObserver
 from .http.openapi import openapi_document
 from .http.ops import ops_routes
@@ -34,15 +38,25 @@ from .metrics import Metrics
 from .providers.base import MeetingProvider, ProviderRegistry
 from .providers.jitsi import JitsiProvider
 from .providers.manual import ManualProvider
-from .realtime.server import SocketBroadcaster, create_socket_server
+from .realtime import handlers
+from .realtime.broker import Broker
+from .realtime.hub import Hub
+from .realtime.presence import Presence
+from .realtime.server import create_socket_server
 from .services.context import ServiceContext
+from .services.ratelimit import RateLimiter
 from .settings import Settings
 
 __all__ = ["create_app"]
 
 log = logging.getLogger("liveclass")
 
-OPERATIONS = [*courses.operations, *classes.operations, *notifications.operations]
+OPERATIONS = [
+    *courses.operations,
+    *classes.operations,
+    *interactions.operations,
+    *notifications.operations,
+]
 
 
 def default_providers(settings: Settings) -> dict[str, MeetingProvider]:
@@ -70,12 +84,32 @@ def create_app(
         redis_prefix=settings.redis_prefix,
     )
     db = Database(settings.database_url, pool_size=settings.database_pool_size)
+    redis = aioredis.from_url(settings.redis_url) if settings.redis_url else None
+    presence = Presence(
+        db,
+        f"{socket.gethostname()}-{os.getpid()}-{secrets.token_hex(3)}",
+        redis=redis,
+        prefix=settings.redis_prefix,
+        ttl=settings.presence_ttl_seconds,
+    )
+    broker = Broker(
+        sio,
+        metrics,
+        presence,
+        redis=redis,
+        prefix=settings.redis_prefix,
+        interval=settings.presence_ttl_seconds / 3,
+    )
+    hub = Hub(sio, db, presence, broker)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         if settings.jwt_secret is None and settings.jwt_algorithms[0].startswith("HS"):
             log.warning("LIVECLASS_JWT_SECRET is not set: using the development secret")
+        await broker.start()
         yield
+        await hub.close()
+        await broker.stop()
         await db.dispose()
 
     http = Starlette(
@@ -97,13 +131,19 @@ def create_app(
         lifespan=lifespan,
     )
     readiness: dict[str, Callable[[], Awaitable[Any]]] = {"database": db.ping}
-    http.state.ctx = ServiceContext(
+    if redis is not None:
+        readiness["redis"] = broker.ping
+    ctx = ServiceContext(
         settings=settings,
         db=db,
         providers=ProviderRegistry(providers or default_providers(settings)),
-        broadcaster=SocketBroadcaster(sio),
+        broadcaster=hub,
         tokens=tokens,
+        limiter=RateLimiter(settings, redis),
     )
+    handlers.register(sio, ctx, hub, metrics)
+    http.state.ctx = ctx
+    http.state.hub = hub
     http.state.metrics = metrics
     http.state.readiness = readiness
     http.state.openapi = openapi_document(OPERATIONS, version=__version__)

@@ -22,6 +22,8 @@ __all__ = [
     "ClassUpdate",
     "JoinInfo",
     "ParticipantOut",
+    "ResourceKind",
+    "ResourceOut",
 ]
 
 ProviderName = Literal["zoom", "google_meet", "jitsi", "manual"]
@@ -169,7 +171,19 @@ class ParticipantOut(ResponseModel):
 class ClassDetail(ClassOut):
     participants: list[ParticipantOut]
     recordings: list[dict[str, Any]]
-    resources: list[dict[str, Any]]
+    resources: list[ResourceOut]
+
+
+ResourceKind = Literal["slides", "document", "link", "video", "other"]
+
+
+class ResourceOut(ResponseModel):
+    id: str
+    kind: ResourceKind
+    title: str
+    url: str
+    shared_by: UserRef
+    shared_at: datetime
 
 
 class JoinInfo(ResponseModel):

@@ -2,23 +2,32 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Annotated, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 __all__ = [
+    "Envelope",
     "ErrorBody",
     "ErrorEnvelope",
     "Identifier",
     "ListEnvelope",
-    "Envelope",
     "Page",
     "RequestModel",
     "ResponseModel",
     "UserRef",
+    "iso",
 ]
 
 T = TypeVar("T")
+
+
+def iso(moment: datetime | None) -> str | None:
+    """ISO 8601 UTC with a ``Z``, as every payload writes times (pydantic's format)."""
+    if moment is None:
+        return None
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 Identifier = Annotated[
     str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)

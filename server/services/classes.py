@@ -41,12 +41,13 @@ from ..schemas.classes import (
     ParticipantOut,
     check_schedule,
 )
-from ..schemas.common import UserRef
+from ..schemas.common import UserRef, iso
 from .access import ClassAccess, load_class, require_host, teaches
 from .attendance import close_intervals, online_counts, open_interval
 from .context import ServiceContext
 from .events import ClassEvent, append_event
 from .notifications import notify
+from .resources import of_class
 from .users import remember_user
 
 __all__ = ["ClassService"]
@@ -108,7 +109,7 @@ class ClassService:
     async def get(self, principal: Principal, class_id: str) -> ClassDetail:
         async with self._ctx.db.read() as conn:
             access = await load_class(conn, principal, class_id)
-            return await self._detail(conn, access)
+            return await self.detail(conn, access)
 
     async def participants(self, principal: Principal, class_id: str) -> list[ParticipantOut]:
         async with self._ctx.db.read() as conn:
@@ -296,8 +297,8 @@ class ClassService:
                 "class:status",
                 {
                     "status": target.value,
-                    "actual_start": values.get("actual_start", row["actual_start"]),
-                    "actual_end": values.get("actual_end"),
+                    "actual_start": iso(values.get("actual_start", row["actual_start"])),
+                    "actual_end": iso(values.get("actual_end")),
                 },
                 now=at,
             )
@@ -346,13 +347,13 @@ class ClassService:
 
     # -- rendering -------------------------------------------------------------------
 
-    async def _detail(self, conn: AsyncConnection, access: ClassAccess) -> ClassDetail:
+    async def detail(self, conn: AsyncConnection, access: ClassAccess) -> ClassDetail:
         (summary,) = await self._render_many(conn, [access.row], [access.role])
         return ClassDetail(
             **summary.model_dump(),
             participants=await _participants(conn, access.class_id),
             recordings=[],
-            resources=[],
+            resources=await of_class(conn, access.class_id),
         )
 
     async def _render_many(

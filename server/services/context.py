@@ -11,6 +11,7 @@ from ..db import Database
 from ..providers.base import ProviderRegistry
 from ..settings import Settings
 from .events import Broadcaster
+from .ratelimit import RateLimiter
 
 __all__ = ["ServiceContext", "utcnow"]
 
@@ -26,4 +27,5 @@ class ServiceContext:
     providers: ProviderRegistry
     broadcaster: Broadcaster
     tokens: TokenVerifier
+    limiter: RateLimiter
     clock: Callable[[], datetime] = field(default=utcnow)
