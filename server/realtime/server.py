@@ -47,8 +47,9 @@ def create_socket_server(
         try:
             principal = tokens.verify(token if isinstance(token, str) else None)
         except LiveclassError as exc:
+            # Socket.IO v4 clients see ``err.message`` and ``err.data``.
             raise socketio.exceptions.ConnectionRefusedError(
-                {"code": exc.code, "message": exc.message}
+                exc.message, {"code": exc.code, "message": exc.message}
             ) from None
         await sio.save_session(sid, {"principal": principal})
         metrics.open_sockets.inc()

@@ -255,21 +255,27 @@ class PollOut(ResponseModel):
 class ChoiceResults(ResponseModel):
     total: int
     counts: list[int]
-    voters: list[list[UserRef]] | None = Field(default=None, description="hosts, named polls")
+    voters: list[list[UserRef]] | None = Field(
+        default=None, exclude_if=lambda v: v is None, description="hosts, named polls"
+    )
 
 
 class RatingResults(ResponseModel):
     total: int
     average: float | None
     counts: list[int] = Field(description="votes for 1, 2, 3, 4 and 5")
-    voters: list[list[UserRef]] | None = Field(default=None, description="hosts, named polls")
+    voters: list[list[UserRef]] | None = Field(
+        default=None, exclude_if=lambda v: v is None, description="hosts, named polls"
+    )
 
 
 class TextResults(ResponseModel):
     total: int
     answers: list[str]
     voters: list[UserRef] | None = Field(
-        default=None, description="hosts, named polls: who wrote answers[i]"
+        default=None,
+        exclude_if=lambda v: v is None,
+        description="hosts, named polls: who wrote answers[i]",
     )
 
 
