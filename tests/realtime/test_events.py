@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
+from collections.abc import Callable
+from typing import Any
 
 from tests.support.platform import Platform
 from tests.support.sockets import connected, live_class
@@ -55,13 +57,14 @@ async def test_questions_lifecycle(platform: Platform) -> None:
         answered = await host.ok("question:answer", {"class_id": class_id, "question_id": qid,
                                                      "text": "Because."})
         assert answered["question"]["status"] == "answered"
-        for action, check in [
+        checks: list[tuple[str, Callable[[dict[str, Any]], bool]]] = [
             ("pin", lambda q: q["pinned"]),
             ("unpin", lambda q: not q["pinned"]),
             ("reopen", lambda q: q["status"] == "open" and q["answer"] is None),
             ("hide", lambda q: q["status"] == "hidden"),
             ("unhide", lambda q: q["status"] == "open"),
-        ]:
+        ]
+        for action, check in checks:
             ack = await host.ok("question:moderate", {"class_id": class_id, "question_id": qid,
                                                       "action": action})
             assert check(ack["question"]), action

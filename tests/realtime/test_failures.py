@@ -174,9 +174,10 @@ async def test_bad_token_is_refused(platform: Platform) -> None:
     client = socketio.AsyncClient(reconnection=False)
     errors: list[Any] = []
 
-    @client.event
     async def connect_error(data: Any) -> None:
         errors.append(data)
+
+    client.on("connect_error", handler=connect_error)
 
     with pytest.raises(socketio.exceptions.ConnectionError):
         await client.connect(platform.server.url, auth={"token": "forged"},

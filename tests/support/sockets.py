@@ -23,20 +23,21 @@ class Client:
         self.events: list[tuple[str, Any]] = []
         self._changed = asyncio.Event()
 
-        @self.sio.on("*")
         async def record(event: str, data: Any = None) -> None:
             self.events.append((event, data))
             self._changed.set()
+
+        self.sio.on("*", handler=record)
 
     async def connect(self, url: str) -> None:
         await self.sio.connect(
             url, auth={"token": self.person.token}, transports=["websocket"], wait_timeout=10
         )
 
-    async def call(self, event: str, payload: Any = None, *, timeout: float = 30) -> Any:
+    async def call(self, event: str, payload: Any = None, *, within: float = 30) -> Any:
         if payload is None:
-            return await self.sio.call(event, timeout=timeout)
-        return await self.sio.call(event, payload, timeout=timeout)
+            return await self.sio.call(event, timeout=within)
+        return await self.sio.call(event, payload, timeout=within)
 
     async def ok(self, event: str, payload: Any) -> dict[str, Any]:
         ack = await self.call(event, payload)
@@ -54,7 +55,7 @@ class Client:
         return [data for event, data in self.events if event == name]
 
     async def wait_for(
-        self, name: str, predicate: Predicate = lambda _: True, *, timeout: float = 10
+        self, name: str, predicate: Predicate = lambda _: True, *, within: float = 10
     ) -> dict[str, Any]:
         async def find() -> dict[str, Any]:
             while True:
@@ -65,7 +66,7 @@ class Client:
                 self._changed.clear()
                 await self._changed.wait()
 
-        return await asyncio.wait_for(find(), timeout)
+        return await asyncio.wait_for(find(), within)
 
     async def close(self) -> None:
         await self.sio.disconnect()
