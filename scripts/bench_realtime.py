@@ -21,11 +21,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import secrets
 import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -88,12 +88,14 @@ def cpu_of(pid: int) -> float:
 
 @asynccontextmanager
 async def servers(env: dict[str, str], count: int) -> AsyncIterator[list[tuple[str, int]]]:
-    started = []
+    started: list[tuple[asyncio.subprocess.Process, int]] = []
     try:
         for _ in range(count):
             port = free_port()
-            proc = subprocess.Popen([sys.executable, "-c", SERVE, str(port)],
-                                    env={**os.environ, **env, "PYTHONPATH": str(ROOT)})
+            proc = await asyncio.create_subprocess_exec(
+                sys.executable, "-c", SERVE, str(port),
+                env={**os.environ, **env, "PYTHONPATH": str(ROOT)},
+            )
             started.append((proc, port))
         async with httpx.AsyncClient() as http:
             for _proc, port in started:
@@ -110,7 +112,7 @@ async def servers(env: dict[str, str], count: int) -> AsyncIterator[list[tuple[s
         for proc, _port in started:
             proc.terminate()
         for proc, _port in started:
-            proc.wait(timeout=20)
+            await asyncio.wait_for(proc.wait(), 20)
 
 
 def token(settings: Settings, sub: str, role: Role) -> str:
@@ -137,7 +139,7 @@ async def prepare(url: str, settings: Settings, students: list[str]) -> str:
 
 
 async def run(name: str, env: dict[str, str], processes: int, args: argparse.Namespace) -> Result:
-    settings = Settings(_env_file=None, jwt_secret=SECRET)  # type: ignore[call-arg]
+    settings = Settings(_env_file=None, jwt_secret=SECRET)
     students = [f"s{i}" for i in range(args.clients)]
     latencies: list[float] = []
     delivered = 0
@@ -146,10 +148,15 @@ async def run(name: str, env: dict[str, str], processes: int, args: argparse.Nam
         class_id = await prepare(urls[0], settings, students)
         clients: list[socketio.AsyncClient] = []
 
+        all_in = asyncio.Event()
+        total = args.rate * args.seconds
+
         def on_message(data: dict[str, Any]) -> None:
             nonlocal delivered
             delivered += 1
             latencies.append(time.time() - float(data["message"]["text"]))
+            if delivered >= total * len(clients):
+                all_in.set()
 
         async def connect(i: int, sub: str, role: Role) -> socketio.AsyncClient:
             client = socketio.AsyncClient(reconnection=False)
@@ -169,14 +176,12 @@ async def run(name: str, env: dict[str, str], processes: int, args: argparse.Nam
         await asyncio.sleep(3)  # let join-time presence batches drain
         delivered, latencies[:] = 0, []
         cpu_before = sum(cpu_of(pid) for _, pid in live)
-        total = args.rate * args.seconds
         began = time.monotonic()
         for n in range(total):
             await asyncio.sleep(max(0.0, began + n / args.rate - time.monotonic()))
             await sender.emit("chat:send", {"class_id": class_id, "text": repr(time.time())})
-        deadline = time.monotonic() + 10
-        while delivered < total * len(clients) and time.monotonic() < deadline:
-            await asyncio.sleep(0.1)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(all_in.wait(), 10)  # stragglers after the last send
         cpu = sum(cpu_of(pid) for _, pid in live) - cpu_before
         for client in [*clients, sender]:
             await client.disconnect()

@@ -144,6 +144,7 @@ def create_app(
     handlers.register(sio, ctx, hub, metrics)
     http.state.ctx = ctx
     http.state.hub = hub
+    http.state.broker = broker
     http.state.metrics = metrics
     http.state.readiness = readiness
     http.state.openapi = openapi_document(OPERATIONS, version=__version__)

@@ -152,15 +152,18 @@ class Broker:
             if not self.up:
                 log.warning("broker: Redis reachable again")
             self._set_up(True)
-        self._guard_listener()
+        await self._guard_listener()
 
     def _set_up(self, up: bool) -> None:
         self.up = up
         self._metrics.broker_up.set(1 if up else 0)
 
-    def _guard_listener(self) -> None:
+    async def _guard_listener(self) -> None:
         manager = self._sio.manager
         thread = getattr(manager, "thread", None)
         if isinstance(thread, asyncio.Task) and thread.done():
             log.error("broker: python-socketio's Redis listener stopped; restarting it")
+            # The restarted listener opens a new client; close the old one first.
+            await self._close_socketio_redis()
+            manager.connected = False
             manager.thread = self._sio.start_background_task(manager._thread)
