@@ -21,6 +21,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import cast
 
@@ -56,14 +58,14 @@ class Presence:
         self._sockets: dict[str, dict[str, set[str]]] = {}
         self._users: dict[tuple[str, str], UserRef] = {}
         self._joined: dict[str, set[tuple[str, str]]] = {}
-        self._locks: dict[tuple[str, str], asyncio.Lock] = {}
+        self._locks: dict[tuple[str, str], tuple[asyncio.Lock, int]] = {}
 
     # -- this process's sockets ---------------------------------------------------
 
     async def enter(self, class_id: str, user: UserRef, sid: str) -> bool:
         """Count a socket in; ``True`` when it is the user's first here (interval opened)."""
         key = (class_id, user.id)
-        async with self._lock(key):
+        async with self._serialised(key):
             sids = self._sockets.setdefault(class_id, {}).setdefault(user.id, set())
             first = not sids
             sids.add(sid)
@@ -76,7 +78,7 @@ class Presence:
     async def leave(self, class_id: str, user_id: str, sid: str) -> UserRef | None:
         """Count a socket out; the user when it was their last here (interval closed)."""
         key = (class_id, user_id)
-        async with self._lock(key):
+        async with self._serialised(key):
             self._joined.get(sid, set()).discard(key)
             users = self._sockets.get(class_id, {})
             sids = users.get(user_id)
@@ -90,7 +92,6 @@ class Presence:
                 del self._sockets[class_id]
             user = self._users.pop(key)
             await self._closed(class_id, user_id)
-        self._locks.pop(key, None)
         return user
 
     def classes_of(self, sid: str) -> list[tuple[str, str]]:
@@ -100,8 +101,20 @@ class Presence:
     def sids(self, class_id: str, user_id: str) -> list[str]:
         return list(self._sockets.get(class_id, {}).get(user_id, ()))
 
-    def _lock(self, key: tuple[str, str]) -> asyncio.Lock:
-        return self._locks.setdefault(key, asyncio.Lock())
+    @asynccontextmanager
+    async def _serialised(self, key: tuple[str, str]) -> AsyncIterator[None]:
+        """One enter/leave at a time per (class, user); the lock lives while it is used."""
+        lock, users = self._locks.get(key, (asyncio.Lock(), 0))
+        self._locks[key] = (lock, users + 1)
+        try:
+            async with lock:
+                yield
+        finally:
+            lock, users = self._locks[key]
+            if users == 1:
+                del self._locks[key]
+            else:
+                self._locks[key] = (lock, users - 1)
 
     # -- the shared view ----------------------------------------------------------------
 
