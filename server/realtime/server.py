@@ -41,7 +41,6 @@ def create_socket_server(
         engineio_logger=False,
     )
 
-    @sio.event
     async def connect(sid: str, environ: dict[str, Any], auth: Any) -> None:
         token = auth.get("token") if isinstance(auth, dict) else None
         try:
@@ -53,6 +52,8 @@ def create_socket_server(
             ) from None
         await sio.save_session(sid, {"principal": principal})
         metrics.open_sockets.inc()
+
+    sio.on("connect", connect)
 
     return sio
 
