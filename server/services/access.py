@@ -18,7 +18,7 @@ from ..db.tables import class_participants, course_mentors, enrollments, live_cl
 from ..domain.roles import ClassRole, class_role
 from ..errors import Forbidden, NotFound
 
-__all__ = ["ClassAccess", "load_class", "require_host", "teaches"]
+__all__ = ["ClassAccess", "load_class", "teaches", "require_host"]
 
 
 @dataclass(frozen=True, slots=True)
