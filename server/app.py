@@ -8,10 +8,14 @@ service context the routes and socket handlers share.
 from __future__ import annotations
 
 import logging
+import os
+import secrets
+import socket
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
+import redis.asyncio as aioredis
 import socketio
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
@@ -25,7 +29,7 @@ from .auth import TokenVerifier
 from .crypto import SecretBox
 from .db import Database
 from .errors import LiveclassError, NotFound, http_body
-from .http import classes, courses, integrations, notifications, recordings, webhooks
+from .http import classes, courses, integrations, interactions, notifications, recordings, webhooks
 from .http.middleware import RequestObserver
 from .http.openapi import openapi_document
 from .http.ops import ops_routes
@@ -39,9 +43,14 @@ from .providers.jitsi import JitsiProvider
 from .providers.manual import ManualProvider
 from .providers.zoom import ZoomClient, ZoomProvider
 from .providers.zoom_recordings import ZoomRecordings
-from .realtime.server import SocketBroadcaster, close_socket_server, create_socket_server
+from .realtime import handlers
+from .realtime.broker import Broker
+from .realtime.hub import Hub
+from .realtime.presence import Presence
+from .realtime.server import create_socket_server
 from .services.context import ServiceContext
 from .services.integrations import IntegrationService, Provider
+from .services.ratelimit import RateLimiter
 from .settings import Settings
 from .webhooks.inbox import Inbox
 from .webhooks.worker import WebhookWorker
@@ -54,6 +63,7 @@ log = logging.getLogger("liveclass")
 OPERATIONS = [
     *courses.operations,
     *classes.operations,
+    *interactions.operations,
     *recordings.operations,
     *notifications.operations,
     *webhooks.operations,
@@ -87,6 +97,23 @@ def create_app(
         redis_prefix=settings.redis_prefix,
     )
     db = Database(settings.database_url, pool_size=settings.database_pool_size)
+    redis = aioredis.from_url(settings.redis_url) if settings.redis_url else None
+    presence = Presence(
+        db,
+        f"{socket.gethostname()}-{os.getpid()}-{secrets.token_hex(3)}",
+        redis=redis,
+        prefix=settings.redis_prefix,
+        ttl=settings.presence_ttl_seconds,
+    )
+    broker = Broker(
+        sio,
+        metrics,
+        presence,
+        redis=redis,
+        prefix=settings.redis_prefix,
+        interval=settings.presence_ttl_seconds / 3,
+    )
+    hub = Hub(sio, db, presence, broker)
     box = SecretBox(settings.secret_key)
     credentials = DatabaseCredentialStore(db, box)
     zoom = ZoomClient.from_settings(settings, store=credentials)
@@ -101,9 +128,10 @@ def create_app(
         settings=settings,
         db=db,
         providers=ProviderRegistry(registry),
-        broadcaster=SocketBroadcaster(sio),
+        broadcaster=hub,
         tokens=tokens,
         secret_box=box,
+        limiter=RateLimiter(settings, redis),
         recording_backends={"zoom": ZoomRecordings(zoom)},
     )
     inbox = Inbox(
@@ -120,11 +148,13 @@ def create_app(
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         if settings.jwt_secret is None and settings.jwt_algorithms[0].startswith("HS"):
             log.warning("LIVECLASS_JWT_SECRET is not set: using the development secret")
+        await broker.start()
         if settings.webhook_worker:
             worker.start()
         yield
         await worker.stop()
-        await close_socket_server(sio)
+        await hub.close()
+        await broker.stop()
         await zoom.aclose()
         await google.aclose()
         await db.dispose()
@@ -148,6 +178,9 @@ def create_app(
         lifespan=lifespan,
     )
     readiness: dict[str, Callable[[], Awaitable[Any]]] = {"database": db.ping}
+    if redis is not None:
+        readiness["redis"] = broker.ping
+    handlers.register(sio, ctx, hub, metrics)
     http.state.ctx = ctx
     http.state.inbox = inbox
     http.state.worker = worker
@@ -179,6 +212,8 @@ def create_app(
             ),
         ],
     )
+    http.state.hub = hub
+    http.state.broker = broker
     http.state.metrics = metrics
     http.state.readiness = readiness
     http.state.openapi = openapi_document(OPERATIONS, version=__version__)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
+import limits
 from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -88,6 +89,23 @@ class Settings(BaseSettings):
     jitsi_audience: str = "jitsi"
     attendance_present_percent: float = Field(default=75.0, gt=0, le=100)
 
+    # -- real-time classroom -----------------------------------------------------
+    rate_limit_chat: str = Field(
+        default="5 per 5 seconds", description="Chat messages per participant and class"
+    )
+    rate_limit_questions: str = Field(
+        default="3 per 30 seconds", description="Questions per participant and class"
+    )
+    rate_limit_reactions: str = Field(
+        default="10 per 5 seconds", description="Reactions per participant and class"
+    )
+    presence_ttl_seconds: int = Field(
+        default=30,
+        ge=3,
+        le=600,
+        description="How long a silent process's presence entries outlive it (Redis only)",
+    )
+
     # -- Zoom and Google (used by the provider adapters) ----------------------
     zoom_account_id: str | None = None
     zoom_client_id: str | None = None
@@ -128,6 +146,15 @@ class Settings(BaseSettings):
     def _read_key_file(cls, value: str | None) -> str | None:
         if value is not None and value.startswith("@"):
             return Path(value[1:]).read_text(encoding="utf-8")
+        return value
+
+    @field_validator("rate_limit_chat", "rate_limit_questions", "rate_limit_reactions")
+    @classmethod
+    def _rate(cls, value: str) -> str:
+        try:
+            limits.parse(value)
+        except ValueError:
+            raise ValueError("must read like '5 per 5 seconds'") from None
         return value
 
     @field_validator("database_url")

@@ -11,6 +11,7 @@ from __future__ import annotations
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     Column,
     Float,
     ForeignKeyConstraint,
@@ -27,16 +28,23 @@ from .types import UTCDateTime
 
 __all__ = [
     "attendance_intervals",
+    "chat_messages",
     "class_events",
     "class_participants",
+    "class_resources",
     "course_mentors",
     "courses",
     "enrollments",
+    "hands",
     "live_classes",
     "metadata",
     "notifications",
     "organizations",
+    "poll_votes",
+    "polls",
     "provider_credentials",
+    "question_votes",
+    "questions",
     "recording_grants",
     "recordings",
     "users",
@@ -204,6 +212,116 @@ class_events = Table(
     Column("created_at", UTCDateTime(), nullable=False),
     ForeignKeyConstraint(["class_id"], ["live_classes.id"], ondelete="CASCADE"),
 )
+
+# -- the real-time classroom ------------------------------------------------------
+# Who did something is stored with the name and class role they had then, so
+# history renders without joins and survives the user leaving the course.
+
+chat_messages = Table(
+    "chat_messages",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("class_id", ID, nullable=False),
+    Column("user_id", ID, nullable=False),
+    Column("user_name", String(200), nullable=False),
+    Column("user_role", String(16), nullable=False),
+    Column("text", Text, nullable=False),
+    # The sender's idempotency key: a resend with the same key is the same message.
+    Column("client_id", String(64), nullable=True),
+    Column("sent_at", UTCDateTime(), nullable=False),
+    Column("deleted_at", UTCDateTime(), nullable=True),
+    ForeignKeyConstraint(["class_id"], ["live_classes.id"], ondelete="CASCADE"),
+    UniqueConstraint("class_id", "user_id", "client_id"),
+)
+Index("ix_chat_messages_class_sent", chat_messages.c.class_id, chat_messages.c.sent_at)
+
+questions = Table(
+    "questions",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("class_id", ID, nullable=False),
+    # Kept for admins even when anonymous; never rendered to students or hosts then.
+    Column("user_id", ID, nullable=False),
+    Column("user_name", String(200), nullable=False),
+    Column("user_role", String(16), nullable=False),
+    Column("text", Text, nullable=False),
+    Column("anonymous", Boolean, nullable=False),
+    Column("hidden", Boolean, nullable=False),
+    Column("pinned", Boolean, nullable=False),
+    Column("answer", Text, nullable=True),
+    Column("answered_at", UTCDateTime(), nullable=True),
+    # Kept equal to the count of question_votes rows in the same transaction.
+    Column("votes", Integer, nullable=False),
+    Column("asked_at", UTCDateTime(), nullable=False),
+    ForeignKeyConstraint(["class_id"], ["live_classes.id"], ondelete="CASCADE"),
+)
+Index("ix_questions_class_asked", questions.c.class_id, questions.c.asked_at)
+
+question_votes = Table(
+    "question_votes",
+    metadata,
+    Column("question_id", ID, primary_key=True),
+    Column("user_id", ID, primary_key=True),
+    Column("voted_at", UTCDateTime(), nullable=False),
+    ForeignKeyConstraint(["question_id"], ["questions.id"], ondelete="CASCADE"),
+)
+
+polls = Table(
+    "polls",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("class_id", ID, nullable=False),
+    Column("question", String(500), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("options", JSON, nullable=False),
+    Column("anonymous", Boolean, nullable=False),
+    Column("results", String(16), nullable=False),
+    Column("correct", JSON, nullable=True),
+    Column("status", String(16), nullable=False),
+    Column("created_by", ID, nullable=False),
+    Column("opened_at", UTCDateTime(), nullable=False),
+    Column("closed_at", UTCDateTime(), nullable=True),
+    ForeignKeyConstraint(["class_id"], ["live_classes.id"], ondelete="CASCADE"),
+)
+Index("ix_polls_class_opened", polls.c.class_id, polls.c.opened_at)
+
+poll_votes = Table(
+    "poll_votes",
+    metadata,
+    Column("poll_id", ID, primary_key=True),
+    Column("user_id", ID, primary_key=True),
+    Column("user_name", String(200), nullable=False),
+    Column("choice", JSON, nullable=False),
+    Column("voted_at", UTCDateTime(), nullable=False),
+    ForeignKeyConstraint(["poll_id"], ["polls.id"], ondelete="CASCADE"),
+)
+
+hands = Table(
+    "hands",
+    metadata,
+    Column("class_id", ID, primary_key=True),
+    Column("user_id", ID, primary_key=True),
+    Column("user_name", String(200), nullable=False),
+    Column("user_role", String(16), nullable=False),
+    Column("raised_at", UTCDateTime(), nullable=False),
+    ForeignKeyConstraint(["class_id"], ["live_classes.id"], ondelete="CASCADE"),
+)
+
+class_resources = Table(
+    "class_resources",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("class_id", ID, nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("title", String(300), nullable=False),
+    Column("url", Text, nullable=False),
+    Column("shared_by_id", ID, nullable=False),
+    Column("shared_by_name", String(200), nullable=False),
+    Column("shared_by_role", String(16), nullable=False),
+    Column("shared_at", UTCDateTime(), nullable=False),
+    ForeignKeyConstraint(["class_id"], ["live_classes.id"], ondelete="CASCADE"),
+)
+Index("ix_class_resources_class", class_resources.c.class_id, class_resources.c.shared_at)
 
 notifications = Table(
     "notifications",

@@ -1,7 +1,7 @@
 """The Socket.IO server: token check at connect, the class rooms, and the broadcaster.
 
-Room names: ``class:{id}`` holds every socket in a class; ``class:{id}:hosts``
-only its hosts' sockets, for events participants must not see.
+Rooms and event handlers live in :mod:`.hub` and :mod:`.handlers`; the
+``disconnect`` handler (open socket count, presence) is registered there.
 """
 
 from __future__ import annotations
@@ -16,25 +16,10 @@ import socketio
 from ..auth import Principal, TokenVerifier
 from ..errors import LiveclassError
 from ..metrics import Metrics
-from ..services.events import Audience, ClassEvent
 
-__all__ = [
-    "SocketBroadcaster",
-    "class_room",
-    "close_socket_server",
-    "create_socket_server",
-    "hosts_room",
-]
+__all__ = ["create_socket_server", "principal_of"]
 
 log = logging.getLogger("liveclass.realtime")
-
-
-def class_room(class_id: str) -> str:
-    return f"class:{class_id}"
-
-
-def hosts_room(class_id: str) -> str:
-    return f"class:{class_id}:hosts"
 
 
 def create_socket_server(
@@ -58,22 +43,19 @@ def create_socket_server(
         engineio_logger=False,
     )
 
-    @sio.event
     async def connect(sid: str, environ: dict[str, Any], auth: Any) -> None:
         token = auth.get("token") if isinstance(auth, dict) else None
         try:
             principal = tokens.verify(token if isinstance(token, str) else None)
         except LiveclassError as exc:
-            # Socket.IO v4 clients read this as connect_error's err.message / err.data.
+            # Socket.IO v4 clients see ``err.message`` and ``err.data``.
             raise socketio.exceptions.ConnectionRefusedError(
                 exc.message, {"code": exc.code, "message": exc.message}
             ) from None
         await sio.save_session(sid, {"principal": principal})
         metrics.open_sockets.inc()
 
-    @sio.event
-    async def disconnect(sid: str, reason: Any = None) -> None:
-        metrics.open_sockets.dec()
+    sio.on("connect", connect)
 
     return sio
 
@@ -101,18 +83,3 @@ async def principal_of(sio: socketio.AsyncServer, sid: str) -> Principal:
     session = await sio.get_session(sid)
     principal: Principal = session["principal"]
     return principal
-
-
-class SocketBroadcaster:
-    """Emits class events to their room through python-socketio (Redis-backed when set)."""
-
-    def __init__(self, sio: socketio.AsyncServer) -> None:
-        self._sio = sio
-
-    async def publish(self, event: ClassEvent) -> None:
-        room = (
-            hosts_room(event.class_id)
-            if event.audience is Audience.HOSTS
-            else class_room(event.class_id)
-        )
-        await self._sio.emit(event.name, event.data, room=room)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AwareDatetime, BaseModel, Field, field_validator, model_validator
@@ -23,6 +23,8 @@ __all__ = [
     "ClassUpdate",
     "JoinInfo",
     "ParticipantOut",
+    "ResourceKind",
+    "ResourceOut",
 ]
 
 ProviderName = Literal["zoom", "google_meet", "jitsi", "manual"]
@@ -170,7 +172,19 @@ class ParticipantOut(ResponseModel):
 class ClassDetail(ClassOut):
     participants: list[ParticipantOut]
     recordings: list[RecordingOut] = Field(description="those the caller may access")
-    resources: list[dict[str, Any]]
+    resources: list[ResourceOut]
+
+
+ResourceKind = Literal["slides", "document", "link", "video", "other"]
+
+
+class ResourceOut(ResponseModel):
+    id: str
+    kind: ResourceKind
+    title: str
+    url: str
+    shared_by: UserRef
+    shared_at: datetime
 
 
 class JoinInfo(ResponseModel):

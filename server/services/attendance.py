@@ -18,6 +18,7 @@ from .context import ServiceContext
 __all__ = [
     "AttendanceService",
     "close_intervals",
+    "close_presence",
     "online_counts",
     "open_interval",
 ]
@@ -71,6 +72,12 @@ async def close_intervals(
         conditions.append(_iv.source == source)
     if source_key is not None:
         conditions.append(_iv.source_key == source_key)
+    return await _close_where(conditions, conn, at)
+
+
+async def _close_where(
+    conditions: list[ColumnElement[bool]], conn: AsyncConnection, at: datetime
+) -> int:
     # An interval never ends before it starts, even when a late event says so.
     result = await conn.execute(
         update(attendance_intervals).where(*conditions, _iv.started_at <= at).values(ended_at=at)
@@ -81,6 +88,17 @@ async def close_intervals(
         .values(ended_at=_iv.started_at)
     )
     return int(result.rowcount or 0) + int(late.rowcount or 0)
+
+
+async def close_presence(conn: AsyncConnection, *, key_prefix: str, at: datetime) -> int:
+    """Close every open presence interval whose ``source_key`` starts with ``key_prefix``
+    (one process's, when it died; everyone's with an empty prefix)."""
+    conditions: list[ColumnElement[bool]] = [
+        _iv.source == "presence",
+        _iv.ended_at.is_(None),
+        _iv.source_key.startswith(key_prefix, autoescape=True),
+    ]
+    return await _close_where(conditions, conn, at)
 
 
 async def online_counts(conn: AsyncConnection, class_ids: list[str]) -> dict[str, int]:

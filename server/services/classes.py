@@ -50,6 +50,7 @@ from .context import ServiceContext
 from .events import ClassEvent, append_event
 from .notifications import notify
 from .recordings import accessible_recordings, recorded_classes
+from .resources import of_class
 from .users import remember_user
 
 __all__ = ["ClassService", "record_participant", "transition_in"]
@@ -115,7 +116,7 @@ class ClassService:
     async def get(self, principal: Principal, class_id: str) -> ClassDetail:
         async with self._ctx.db.read() as conn:
             access = await load_class(conn, principal, class_id)
-            return await self._detail(conn, principal, access)
+            return await self.detail(conn, principal, access)
 
     async def participants(self, principal: Principal, class_id: str) -> list[ParticipantOut]:
         async with self._ctx.db.read() as conn:
@@ -315,7 +316,7 @@ class ClassService:
 
     # -- rendering -------------------------------------------------------------------
 
-    async def _detail(
+    async def detail(
         self, conn: AsyncConnection, principal: Principal, access: ClassAccess
     ) -> ClassDetail:
         (summary,) = await self._render_many(conn, [access.row], [access.role])
@@ -327,7 +328,7 @@ class ClassService:
             recordings=await accessible_recordings(
                 conn, viewer, access.class_id, now=self._ctx.clock()
             ),
-            resources=[],
+            resources=await of_class(conn, access.class_id),
         )
 
     async def _render_many(

@@ -12,6 +12,7 @@ from ..db import Database
 from ..providers.base import ProviderRegistry
 from ..settings import Settings
 from .events import Broadcaster
+from .ratelimit import RateLimiter
 from .recording_backends import RecordingBackend
 
 __all__ = ["ServiceContext", "utcnow"]
@@ -29,6 +30,7 @@ class ServiceContext:
     broadcaster: Broadcaster
     tokens: TokenVerifier
     secret_box: SecretBox
+    limiter: RateLimiter
     # By provider name; a provider without one is served from the stored URLs.
     recording_backends: dict[str, RecordingBackend] = field(default_factory=dict)
     clock: Callable[[], datetime] = field(default=utcnow)

@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ..db.tables import class_events, live_classes
 
-__all__ = ["Audience", "Broadcaster", "ClassEvent", "append_event"]
+__all__ = ["Audience", "Broadcaster", "ClassEvent", "Coalesced", "append_event"]
 
 
 class Audience(enum.StrEnum):
@@ -37,10 +37,28 @@ class ClassEvent:
     audience: Audience = Audience.EVERYONE
 
 
+class Coalesced(enum.StrEnum):
+    """Ephemeral changes sent in batches (at most 4 a second per class and kind)."""
+
+    VOTES = "question:votes"
+    RESULTS = "poll:results"
+    REACTIONS = "reaction:burst"
+
+
 class Broadcaster(Protocol):
-    """Delivers class events to the sockets in the class's room, on every process."""
+    """Delivers class events to the sockets in the class's room, on every process.
+
+    ``publish`` never raises: the change it reports is already committed, so a
+    delivery failure is logged and clients recover it with ``class:resync``.
+    """
 
     async def publish(self, event: ClassEvent) -> None: ...
+
+    def changed(self, class_id: str, kind: Coalesced, key: str) -> None:
+        """Note an ephemeral change (a question's votes, a poll's results, one reaction)."""
+
+    async def remove_user(self, class_id: str, user_id: str, reason: str | None) -> None:
+        """Take a removed user's sockets out of the class, on every process."""
 
 
 async def append_event(

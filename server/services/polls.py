@@ -1,0 +1,248 @@
+"""Polls: open (four kinds, quizzes, anonymous, three results visibilities), vote, close.
+
+One vote row per (poll, participant): the primary key plus an upsert makes a
+re-vote replace the earlier one and keeps tallies exact under any
+concurrency; tallies are always counted from the rows, never kept aside.
+A vote takes a share lock on the poll row, so it cannot land after the
+poll's close commits.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import RowMapping, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from ..auth import Principal
+from ..db.tables import poll_votes, polls
+from ..domain.polls import Ballot, Tally, check_choice, participants_see_results, tally
+from ..errors import Closed, Forbidden, NotFound
+from ..schemas.common import UserRef
+from ..schemas.interactions import (
+    ChoiceResults,
+    PollCreateBody,
+    PollOut,
+    PollView,
+    RatingResults,
+    Results,
+    TextResults,
+)
+from .access import load_class
+from .context import ServiceContext
+from .events import Coalesced, append_event
+from .gate import Family, enter, new_id
+
+__all__ = ["close", "create", "listing", "poll_row", "results", "results_for", "views", "vote"]
+
+_p = polls.c
+_pv = poll_votes.c
+
+
+def render(row: RowMapping, *, is_host: bool) -> PollOut:
+    closed = row["status"] == "closed"
+    return PollOut(
+        id=row["id"],
+        question=row["question"],
+        kind=row["kind"],
+        options=row["options"],
+        anonymous=row["anonymous"],
+        results=row["results"],
+        status=row["status"],
+        opened_at=row["opened_at"],
+        closed_at=row["closed_at"],
+        correct=row["correct"] if is_host or closed else None,
+    )
+
+
+async def create(
+    ctx: ServiceContext, principal: Principal, class_id: str, body: PollCreateBody
+) -> PollOut:
+    await enter(ctx, principal, class_id, family=Family.POLLS, hosts_only=True)
+    now = ctx.clock()
+    values = {
+        "id": new_id(),
+        "class_id": class_id,
+        "question": body.question,
+        "kind": body.kind,
+        "options": body.options or [],
+        "anonymous": body.anonymous,
+        "results": body.results,
+        "correct": sorted(body.correct) if body.correct is not None else None,
+        "status": "open",
+        "created_by": principal.user_id,
+        "opened_at": now,
+        "closed_at": None,
+    }
+    async with ctx.db.write() as conn:
+        await conn.execute(polls.insert().values(**values))
+        poll = render(values, is_host=True)  # type: ignore[arg-type]
+        event = await append_event(
+            conn, class_id, "poll:opened", {"poll": poll.model_dump(mode="json")}, now=now
+        )
+    await ctx.broadcaster.publish(event)
+    return poll
+
+
+async def vote(
+    ctx: ServiceContext, principal: Principal, class_id: str, poll_id: str, choice: Any
+) -> None:
+    """Participants only; a second vote while open replaces the first."""
+    actor = await enter(ctx, principal, class_id, family=Family.POLLS, participants_only=True)
+    now = ctx.clock()
+    async with ctx.db.write() as conn:
+        row = (
+            (
+                await conn.execute(
+                    select(polls)
+                    .where(_p.id == poll_id, _p.class_id == class_id)
+                    .with_for_update(read=True)
+                )
+            )
+            .mappings()
+            .first()
+        )
+        if row is None:
+            raise NotFound("no such poll in this class")
+        if row["status"] != "open":
+            raise Closed("the poll is closed")
+        stored = check_choice(row["kind"], len(row["options"]), choice)
+        values = {"choice": stored, "voted_at": now, "user_name": principal.name}
+        await conn.execute(
+            ctx.db.upsert(poll_votes)
+            .values(poll_id=poll_id, user_id=actor.user_id, **values)
+            .on_conflict_do_update(index_elements=["poll_id", "user_id"], set_=values)
+        )
+    ctx.broadcaster.changed(class_id, Coalesced.RESULTS, poll_id)
+
+
+async def close(
+    ctx: ServiceContext, principal: Principal, class_id: str, poll_id: str
+) -> tuple[PollOut, Results]:
+    await enter(ctx, principal, class_id, family=Family.POLLS, hosts_only=True, moderation=True)
+    now = ctx.clock()
+    async with ctx.db.write() as conn:
+        await poll_row(conn, class_id, poll_id)
+        row = (
+            (
+                await conn.execute(
+                    update(polls)
+                    .where(_p.id == poll_id, _p.status == "open")
+                    .values(status="closed", closed_at=now)
+                    .returning(polls)
+                )
+            )
+            .mappings()
+            .first()
+        )
+        if row is None:
+            raise Closed("the poll is already closed")
+        poll = render(row, is_host=True)
+        outcome = await results_for(conn, row, is_host=True)
+        event = await append_event(
+            conn,
+            class_id,
+            "poll:closed",
+            {"poll": poll.model_dump(mode="json"), "results": outcome.model_dump(mode="json")},
+            now=now,
+        )
+    await ctx.broadcaster.publish(event)
+    return poll, outcome
+
+
+async def results(
+    ctx: ServiceContext, principal: Principal, class_id: str, poll_id: str
+) -> Results:
+    """HTTP: the results if the poll's visibility lets the caller see them."""
+    async with ctx.db.read() as conn:
+        access = await load_class(conn, principal, class_id)
+        row = await poll_row(conn, class_id, poll_id)
+        if not access.role.is_host and not participants_see_results(row["results"], row["status"]):
+            raise Forbidden("this poll's results are not visible to you now")
+        return await results_for(conn, row, is_host=access.role.is_host)
+
+
+async def results_for(conn: AsyncConnection, row: RowMapping, *, is_host: bool) -> Results:
+    """Tallies of one poll; hosts also get voters when the poll is not anonymous."""
+    ballots = (
+        await conn.execute(
+            select(_pv.user_id, _pv.user_name, _pv.choice)
+            .where(_pv.poll_id == row["id"])
+            .order_by(_pv.voted_at, _pv.user_id)
+        )
+    ).all()
+    names = {user_id: name for user_id, name, _ in ballots}
+    counted = tally(row["kind"], len(row["options"]), (Ballot(u, c) for u, _, c in ballots))
+    named = is_host and not row["anonymous"]
+    return _shape(row["kind"], counted, names if named else None)
+
+
+def _shape(kind: str, counted: Tally, names: dict[str, str] | None) -> Results:
+    def people(ids: list[str]) -> list[UserRef]:
+        assert names is not None
+        return [UserRef(id=i, name=names[i], role="participant") for i in ids]
+
+    per_option = [people(ids) for ids in counted.voters] if names is not None else None
+    if kind == "text":
+        return TextResults(
+            total=counted.total,
+            answers=counted.answers,
+            voters=people(counted.answer_voters) if names is not None else None,
+        )
+    if kind == "rating":
+        return RatingResults(
+            total=counted.total, average=counted.average, counts=counted.counts, voters=per_option
+        )
+    return ChoiceResults(total=counted.total, counts=counted.counts, voters=per_option)
+
+
+async def views(
+    conn: AsyncConnection, class_id: str, user_id: str, *, is_host: bool
+) -> list[PollView]:
+    """Every poll of the class as this viewer sees it, with results if visible and their vote."""
+    rows = (
+        (
+            await conn.execute(
+                select(polls).where(_p.class_id == class_id).order_by(_p.opened_at, _p.id)
+            )
+        )
+        .mappings()
+        .all()
+    )
+    mine = dict(
+        (
+            await conn.execute(
+                select(_pv.poll_id, _pv.choice).where(
+                    _pv.user_id == user_id, _pv.poll_id.in_([r["id"] for r in rows])
+                )
+            )
+        ).all()
+    )
+    out = []
+    for row in rows:
+        visible = is_host or participants_see_results(row["results"], row["status"])
+        out.append(
+            PollView(
+                **render(row, is_host=is_host).model_dump(),
+                tally=await results_for(conn, row, is_host=is_host) if visible else None,
+                my_vote=mine.get(row["id"]),
+            )
+        )
+    return out
+
+
+async def listing(ctx: ServiceContext, principal: Principal, class_id: str) -> list[PollView]:
+    async with ctx.db.read() as conn:
+        access = await load_class(conn, principal, class_id)
+        return await views(conn, class_id, principal.user_id, is_host=access.role.is_host)
+
+
+async def poll_row(conn: AsyncConnection, class_id: str, poll_id: str) -> RowMapping:
+    row = (
+        (await conn.execute(select(polls).where(_p.id == poll_id, _p.class_id == class_id)))
+        .mappings()
+        .first()
+    )
+    if row is None:
+        raise NotFound("no such poll in this class")
+    return row

@@ -1,0 +1,62 @@
+"""The official JavaScript client (socket.io-client 4) against the live server."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tests.support.platform import Platform
+from tests.support.sockets import live_class
+
+NODE_DIR = Path(__file__).parent / "node"
+
+
+async def _run(*command: str, within: float) -> str:
+    process = await asyncio.create_subprocess_exec(
+        *command, cwd=NODE_DIR, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
+    )
+    out, err = await asyncio.wait_for(process.communicate(), within)
+    assert process.returncode == 0, err.decode()
+    return out.decode()
+
+
+async def test_official_client_end_to_end(platform: Platform) -> None:
+    if shutil.which("node") is None or shutil.which("npm") is None:
+        pytest.skip("Node.js and npm are needed for this test")
+    if not (NODE_DIR / "node_modules" / "socket.io-client").exists():
+        await _run("npm", "install", "--no-audit", "--no-fund", within=300)
+    class_id = await live_class(platform)
+    s1, s2 = platform.students
+    config = {
+        "url": platform.server.url,
+        "classId": class_id,
+        "tokens": {"mentor": platform.mentor.token, "s1": s1.token, "s2": s2.token},
+    }
+    out = await _run("node", "classroom.mjs", json.dumps(config), within=120)
+    summary = json.loads(out.strip().splitlines()[-1])
+    assert summary == {
+        "joinedRoles": ["host", "participant", "participant"],
+        "snapshotKeys": sorted(
+            ["chat", "class", "hands", "polls", "presence", "questions", "resources", "seq", "you"]
+        ),
+        "chatSeen": "hello from node",
+        "chatAckOk": True,
+        "anonAuthor": None,
+        "namedAuthor": s2.user_id,
+        "voteAck": 1,
+        "votesBatch": summary["votesBatch"],
+        "pollCounts": [1, 1],
+        "pollClosedSeen": [1, 1],
+        "handUp": [s1.user_id],
+        "handDown": 0,
+        "handQueues": 0,
+        "reactionTotal": 5,
+        "resynced": ["missed 0", "missed 1", "missed 2"],
+        "unknownCode": "bad_request",
+        "removed": {"class_id": class_id, "reason": "bye"},
+        "rejoin": "forbidden",
+    }

@@ -1,0 +1,69 @@
+"""Two server processes sharing PostgreSQL and Redis behave as one."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from tests.support.platform import Platform
+from tests.support.servers import serve_app
+from tests.support.sockets import Client, connected, live_class
+
+
+async def test_two_processes_act_as_one(platform: Platform) -> None:
+    settings = platform.server.settings
+    if settings.redis_url is None:
+        pytest.skip("needs Redis and PostgreSQL (the postgres backend)")
+    class_id = await live_class(platform)
+    async with (
+        serve_app(settings.model_copy()) as other,
+        connected(platform.server.url, platform.mentor, platform.students[0]) as (host, alice),
+        connected(other.url, platform.students[1]) as (bob,),
+    ):
+        start = (await host.join(class_id))["seq"]
+        await alice.join(class_id)
+        await bob.join(class_id)
+        update = await host.wait_for("presence:update", lambda d: len(d["online"]) == 3)
+        assert {u["id"] for u in update["online"]} == {
+            platform.mentor.user_id,
+            *(s.user_id for s in platform.students),
+        }
+
+        async def chatter(client: Client, n: int) -> None:
+            for i in range(n):
+                await client.ok("chat:send", {"class_id": class_id, "text": f"{i}"})
+
+        await asyncio.gather(chatter(host, 10), chatter(bob, 5), chatter(alice, 5))
+        qid = (await bob.ok("question:ask", {"class_id": class_id, "text": "?"}))["question"]["id"]
+        await alice.ok("question:vote", {"class_id": class_id, "question_id": qid, "up": True})
+        await bob.ok("question:vote", {"class_id": class_id, "question_id": qid, "up": True})
+        end = start + 21
+        for client in (host, alice, bob):
+            await client.wait_for("question:new")
+            await client.wait_for(
+                "question:votes", lambda d: d["votes"] == [{"question_id": qid, "votes": 2}]
+            )
+            seqs = sorted(
+                d["seq"]
+                for n, d in client.events
+                if isinstance(d, dict) and "seq" in d and n != "class:status"
+            )
+            assert seqs == list(range(start + 1, end + 1)), client.person.user_id
+
+        # The rate limit is one budget across processes: bob sent 5 through the other.
+        bob_here = Client(platform.students[1])
+        await bob_here.connect(platform.server.url)
+        try:
+            limited = await bob_here.call("chat:send", {"class_id": class_id, "text": "x"})
+        finally:
+            await bob_here.close()
+        assert limited["error"]["code"] == "rate_limited"
+
+        # A removal on one process reaches sockets on the other.
+        await host.ok(
+            "participant:remove", {"class_id": class_id, "user_id": platform.students[1].user_id}
+        )
+        await bob.wait_for("participant:removed")
+        gone = await host.wait_for("presence:update", lambda d: len(d["online"]) == 2)
+        assert platform.students[1].user_id not in {u["id"] for u in gone["online"]}

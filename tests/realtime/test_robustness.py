@@ -1,0 +1,148 @@
+"""Misbehaving clients, crashes and restarts leave no half-written state."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+import redis.asyncio as aioredis
+from sqlalchemy import select
+
+from server.db import Database
+from server.db.tables import attendance_intervals
+from server.realtime.presence import Presence
+from server.schemas.common import UserRef
+from server.services import chat
+from server.services.attendance import open_interval
+from tests.support.platform import Platform
+from tests.support.servers import serve_app
+from tests.support.sockets import Client, connected, live_class
+
+
+async def test_unexpected_error_is_internal(
+    platform: Platform, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    class_id = await live_class(platform)
+
+    async def broken(*args: Any, **kwargs: Any) -> None:
+        raise RuntimeError("bug")
+
+    async with connected(platform.server.url, platform.students[0]) as (pupil,):
+        monkeypatch.setattr(chat, "send", broken)
+        ack = await pupil.call("chat:send", {"class_id": class_id, "text": "x"})
+        assert ack == {"ok": False, "error": {"code": "internal", "message": "internal error"}}
+        monkeypatch.undo()
+        await pupil.ok("chat:send", {"class_id": class_id, "text": "fine again"})
+
+
+async def test_flooding_client_only_slows_itself(platform: Platform) -> None:
+    class_id = await live_class(platform)
+    async with connected(platform.server.url, platform.mentor, *platform.students) as (
+        host,
+        flooder,
+        other,
+    ):
+        qid = (await host.ok("question:ask", {"class_id": class_id, "text": "?"}))["question"]["id"]
+        acks: list[Any] = []
+        done = asyncio.Event()
+
+        def collect(ack: Any) -> None:
+            acks.append(ack)
+            if len(acks) == 100:
+                done.set()
+
+        for _ in range(100):
+            await flooder.sio.emit(
+                "question:vote",
+                {"class_id": class_id, "question_id": qid, "up": True},
+                callback=collect,
+            )
+        await other.ok("chat:send", {"class_id": class_id, "text": "unbothered"})
+        await asyncio.wait_for(done.wait(), 30)
+        codes = {a["error"]["code"] for a in acks if not a["ok"]}
+        assert codes <= {"rate_limited"}
+        assert all(a["votes"] == 1 for a in acks if a["ok"])
+
+
+async def test_disconnect_mid_operation(platform: Platform) -> None:
+    class_id = await live_class(platform)
+    async with connected(platform.server.url, platform.mentor) as (host,):
+        await host.join(class_id)
+        leaver = Client(platform.students[0])
+        await leaver.connect(platform.server.url)
+        for i in range(5):
+            await leaver.sio.emit("chat:send", {"class_id": class_id, "text": f"bye {i}"})
+        await leaver.close()
+        await asyncio.sleep(0.5)
+        stored = await platform.call("GET", f"/api/live-classes/{class_id}/chat", platform.mentor)
+        texts = [m["text"] for m in stored.json()["data"]]
+        assert texts == [d["message"]["text"] for d in host.received("chat:message")]
+
+
+async def test_hands_survive_a_restart(platform: Platform) -> None:
+    class_id = await live_class(platform)
+    async with connected(platform.server.url, platform.students[0]) as (pupil,):
+        await pupil.ok("hand:raise", {"class_id": class_id})
+    async with (
+        serve_app(platform.server.settings.model_copy()) as fresh,
+        connected(fresh.url, platform.mentor) as (host,),
+    ):
+        hands = (await host.join(class_id))["hands"]
+        assert [h["user"]["id"] for h in hands] == [platform.students[0].user_id]
+
+
+async def test_presence_of_a_dead_process_is_closed(platform: Platform) -> None:
+    settings = platform.server.settings
+    class_id = await live_class(platform)
+    db = Database(settings.database_url)
+    user = UserRef(id=platform.students[0].user_id, name="Sam", role="participant")
+    try:
+        if settings.redis_url is None:
+            async with db.write() as conn:
+                await open_interval(
+                    conn,
+                    class_id,
+                    user_id=user.id,
+                    source="presence",
+                    at=datetime.now(UTC),
+                    source_key="old-run:x",
+                )
+            await Presence(db, "new-run", redis=None, prefix="p", ttl=30).start()
+        else:
+            client = aioredis.from_url(settings.redis_url)
+            prefix = settings.redis_prefix + "-dead"
+            dead = Presence(db, "dead-proc", redis=client, prefix=prefix, ttl=3)
+            await dead.enter(class_id, user, "sid-1")
+            await dead.heartbeat()
+            assert [u.id for u in await dead.online(class_id)] == [user.id]
+            await client.zadd(f"{prefix}:procs", {"dead-proc": time.time() - 60})
+            survivor = Presence(db, "survivor", redis=client, prefix=prefix, ttl=3)
+            assert await survivor.online(class_id) == []
+            await survivor.sweep()
+            await client.aclose()
+        async with db.read() as conn:
+            open_rows = (
+                await conn.execute(
+                    select(attendance_intervals.c.id).where(
+                        attendance_intervals.c.class_id == class_id,
+                        attendance_intervals.c.ended_at.is_(None),
+                    )
+                )
+            ).all()
+        assert open_rows == []
+    finally:
+        await db.dispose()
+
+
+async def test_listener_guard_restarts_socketio_listener(platform: Platform) -> None:
+    if platform.server.settings.redis_url is None:
+        pytest.skip("needs Redis")
+    http = platform.server.app.other_asgi_app
+    manager = http.state.ctx.broadcaster._sio.manager
+    manager.thread.cancel()
+    await asyncio.gather(manager.thread, return_exceptions=True)
+    await http.state.broker.beat()
+    assert not manager.thread.done()
