@@ -70,8 +70,10 @@ class Result:
         p50 = statistics.median(lat) * 1000
         p99 = lat[min(len(lat) - 1, int(len(lat) * 0.99))] * 1000
         per = self.cpu_seconds / self.delivered * 1e6 if self.delivered else float("nan")
-        return (f"| {self.name} | {self.delivered}/{self.expected} "
-                f"({self.delivered / self.expected:.1%}) | {p50:.1f} | {p99:.1f} | {per:.1f} |")
+        return (
+            f"| {self.name} | {self.delivered}/{self.expected} "
+            f"({self.delivered / self.expected:.1%}) | {p50:.1f} | {p99:.1f} | {per:.1f} |"
+        )
 
 
 def free_port() -> int:
@@ -93,7 +95,10 @@ async def servers(env: dict[str, str], count: int) -> AsyncIterator[list[tuple[s
         for _ in range(count):
             port = free_port()
             proc = await asyncio.create_subprocess_exec(
-                sys.executable, "-c", SERVE, str(port),
+                sys.executable,
+                "-c",
+                SERVE,
+                str(port),
                 env={**os.environ, **env, "PYTHONPATH": str(ROOT)},
             )
             started.append((proc, port))
@@ -116,21 +121,30 @@ async def servers(env: dict[str, str], count: int) -> AsyncIterator[list[tuple[s
 
 
 def token(settings: Settings, sub: str, role: Role) -> str:
-    return issue_token(settings, sub=sub, org=ORG, role=role, name=sub.title(),
-                       email=f"{sub}@example.com")
+    return issue_token(
+        settings, sub=sub, org=ORG, role=role, name=sub.title(), email=f"{sub}@example.com"
+    )
 
 
 async def prepare(url: str, settings: Settings, students: list[str]) -> str:
     admin = {"Authorization": f"Bearer {token(settings, 'admin', Role.ADMIN)}"}
     mentor = {"Authorization": f"Bearer {token(settings, 'mentor', Role.MENTOR)}"}
     async with httpx.AsyncClient(base_url=url, timeout=60) as http:
-        await http.put("/api/courses/c1", json={"title": "Bench", "mentors": ["mentor"]},
-                       headers=admin)
+        await http.put(
+            "/api/courses/c1", json={"title": "Bench", "mentors": ["mentor"]}, headers=admin
+        )
         await http.put("/api/courses/c1/enrollments", json={"students": students}, headers=admin)
         start = datetime.now(UTC) + timedelta(minutes=5)
-        created = await http.post("/api/live-classes", headers=mentor, json={
-            "course_id": "c1", "title": "Bench", "scheduled_start": start.isoformat(),
-            "scheduled_end": (start + timedelta(hours=1)).isoformat()})
+        created = await http.post(
+            "/api/live-classes",
+            headers=mentor,
+            json={
+                "course_id": "c1",
+                "title": "Bench",
+                "scheduled_start": start.isoformat(),
+                "scheduled_end": (start + timedelta(hours=1)).isoformat(),
+            },
+        )
         if created.status_code != 201:
             raise RuntimeError(created.text)
         class_id: str = created.json()["data"]["id"]
@@ -161,18 +175,30 @@ async def run(name: str, env: dict[str, str], processes: int, args: argparse.Nam
         async def connect(i: int, sub: str, role: Role) -> socketio.AsyncClient:
             client = socketio.AsyncClient(reconnection=False)
             client.on("chat:message", on_message)
-            await client.connect(urls[i % len(urls)], auth={"token": token(settings, sub, role)},
-                                 transports=["websocket"], wait_timeout=30)
+            await client.connect(
+                urls[i % len(urls)],
+                auth={"token": token(settings, sub, role)},
+                transports=["websocket"],
+                wait_timeout=30,
+            )
             ack = await client.call("class:join", {"class_id": class_id}, timeout=60)
             assert ack["ok"], ack
             return client
 
         for batch in range(0, len(students), 50):
-            clients += await asyncio.gather(*(connect(batch + i, sub, Role.STUDENT)
-                                              for i, sub in enumerate(students[batch:batch + 50])))
+            clients += await asyncio.gather(
+                *(
+                    connect(batch + i, sub, Role.STUDENT)
+                    for i, sub in enumerate(students[batch : batch + 50])
+                )
+            )
         sender = socketio.AsyncClient(reconnection=False)
-        await sender.connect(urls[0], auth={"token": token(settings, "mentor", Role.MENTOR)},
-                             transports=["websocket"], wait_timeout=30)
+        await sender.connect(
+            urls[0],
+            auth={"token": token(settings, "mentor", Role.MENTOR)},
+            transports=["websocket"],
+            wait_timeout=30,
+        )
         await asyncio.sleep(3)  # let join-time presence batches drain
         delivered, latencies[:] = 0, []
         cpu_before = sum(cpu_of(pid) for _, pid in live)
@@ -200,17 +226,28 @@ async def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         sqlite_url = f"sqlite+aiosqlite:///{folder}/bench.db"
         await asyncio.to_thread(upgrade, sqlite_url)
-        results.append(await run("1 process, SQLite", {**base, "LIVECLASS_DATABASE_URL":
-                                                       sqlite_url}, 1, args))
+        results.append(
+            await run("1 process, SQLite", {**base, "LIVECLASS_DATABASE_URL": sqlite_url}, 1, args)
+        )
     name = f"lc_bench_{secrets.token_hex(4)}"
     admin = await asyncpg.connect(host="127.0.0.1", user="postgres", database="postgres")
     await admin.execute(f'CREATE DATABASE "{name}"')
     try:
         pg_url = f"postgresql+asyncpg://postgres@127.0.0.1/{name}"
         await asyncio.to_thread(upgrade, pg_url)
-        results.append(await run("2 processes, PostgreSQL + Redis", {
-            **base, "LIVECLASS_DATABASE_URL": pg_url, "LIVECLASS_REDIS_URL": args.redis,
-            "LIVECLASS_REDIS_PREFIX": name}, 2, args))
+        results.append(
+            await run(
+                "2 processes, PostgreSQL + Redis",
+                {
+                    **base,
+                    "LIVECLASS_DATABASE_URL": pg_url,
+                    "LIVECLASS_REDIS_URL": args.redis,
+                    "LIVECLASS_REDIS_PREFIX": name,
+                },
+                2,
+                args,
+            )
+        )
     finally:
         await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         await admin.close()
