@@ -22,39 +22,22 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import os
-import secrets
-import socket
-import statistics
-import sys
 import tempfile
 import time
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
-import asyncpg
 import httpx
 import socketio
 
+from scripts.benchlib import cpu_of, percentiles, scratch_postgres, servers
 from server.auth import Role, issue_token
 from server.migrate import upgrade
 from server.settings import Settings
 
 SECRET = "bench-secret-that-is-long-enough-for-hs256-0123456789"
 ORG = "bench-org"
-CLK_TCK = os.sysconf("SC_CLK_TCK")
-ROOT = Path(__file__).resolve().parents[1]
-SERVE = (
-    "import uvicorn, sys\n"
-    "from server.app import create_app\n"
-    "from server.settings import load_settings\n"
-    "uvicorn.run(create_app(load_settings()), host='127.0.0.1', port=int(sys.argv[1]),\n"
-    "            log_level='warning', ws_per_message_deflate=False)\n"
-)
 
 
 @dataclass
@@ -66,58 +49,12 @@ class Result:
     cpu_seconds: float
 
     def row(self) -> str:
-        lat = sorted(self.latencies) or [float("nan")]
-        p50 = statistics.median(lat) * 1000
-        p99 = lat[min(len(lat) - 1, int(len(lat) * 0.99))] * 1000
+        p50, p99 = (x * 1000 for x in percentiles(self.latencies))
         per = self.cpu_seconds / self.delivered * 1e6 if self.delivered else float("nan")
         return (
             f"| {self.name} | {self.delivered}/{self.expected} "
             f"({self.delivered / self.expected:.1%}) | {p50:.1f} | {p99:.1f} | {per:.1f} |"
         )
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
-def cpu_of(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / CLK_TCK  # utime + stime
-
-
-@asynccontextmanager
-async def servers(env: dict[str, str], count: int) -> AsyncIterator[list[tuple[str, int]]]:
-    started: list[tuple[asyncio.subprocess.Process, int]] = []
-    try:
-        for _ in range(count):
-            port = free_port()
-            proc = await asyncio.create_subprocess_exec(
-                sys.executable,
-                "-c",
-                SERVE,
-                str(port),
-                env={**os.environ, **env, "PYTHONPATH": str(ROOT)},
-            )
-            started.append((proc, port))
-        async with httpx.AsyncClient() as http:
-            for _proc, port in started:
-                for _ in range(200):
-                    try:
-                        if (await http.get(f"http://127.0.0.1:{port}/healthz")).status_code == 200:
-                            break
-                    except httpx.HTTPError:
-                        await asyncio.sleep(0.1)
-                else:
-                    raise RuntimeError("a server did not start")
-        yield [(f"http://127.0.0.1:{port}", proc.pid) for proc, port in started]
-    finally:
-        for proc, _port in started:
-            proc.terminate()
-        for proc, _port in started:
-            await asyncio.wait_for(proc.wait(), 20)
 
 
 def token(settings: Settings, sub: str, role: Role) -> str:
@@ -229,12 +166,7 @@ async def main() -> None:
         results.append(
             await run("1 process, SQLite", {**base, "LIVECLASS_DATABASE_URL": sqlite_url}, 1, args)
         )
-    name = f"lc_bench_{secrets.token_hex(4)}"
-    admin = await asyncpg.connect(host="127.0.0.1", user="postgres", database="postgres")
-    await admin.execute(f'CREATE DATABASE "{name}"')
-    try:
-        pg_url = f"postgresql+asyncpg://postgres@127.0.0.1/{name}"
-        await asyncio.to_thread(upgrade, pg_url)
+    async with scratch_postgres("lc_bench") as pg_url:
         results.append(
             await run(
                 "2 processes, PostgreSQL + Redis",
@@ -242,15 +174,12 @@ async def main() -> None:
                     **base,
                     "LIVECLASS_DATABASE_URL": pg_url,
                     "LIVECLASS_REDIS_URL": args.redis,
-                    "LIVECLASS_REDIS_PREFIX": name,
+                    "LIVECLASS_REDIS_PREFIX": pg_url.rsplit("/", 1)[1],
                 },
                 2,
                 args,
             )
         )
-    finally:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await admin.close()
     print(f"\n{args.clients} clients, {args.rate} msg/s for {args.seconds} s\n")
     print("| setup | delivered/expected | p50 ms | p99 ms | server CPU us/delivery |")
     print("| --- | --- | --- | --- | --- |")

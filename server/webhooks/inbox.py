@@ -136,41 +136,48 @@ class Inbox:
     async def claim_due(
         self, *, now: datetime, lease: timedelta, limit: int = 20
     ) -> list[ClaimedEvent]:
+        """Take up to ``limit`` due rows in one statement.
+
+        On PostgreSQL the inner select skips rows another worker has locked,
+        and the outer ``WHERE`` is re-checked after any wait, so two workers
+        never take the same row; SQLite has one writer at a time anyway.
+        """
         due = or_(
             and_(_w.status == InboxStatus.PENDING.value, _w.next_attempt_at <= now),
             and_(_w.status == InboxStatus.PROCESSING.value, _w.lease_until < now),
         )
-        async with self._db.read() as conn:
-            candidates = (
-                await conn.scalars(select(_w.id).where(due).order_by(_w.id).limit(limit))
-            ).all()
-        claimed: list[ClaimedEvent] = []
-        for event_id in candidates:
-            async with self._db.write() as conn:
-                row = (
-                    await conn.execute(
-                        update(webhook_events)
-                        .where(_w.id == event_id, due)
-                        .values(
-                            status=InboxStatus.PROCESSING.value,
-                            lease_until=now + lease,
-                            attempts=_w.attempts + 1,
-                        )
-                        .returning(_w.provider, _w.event_type, _w.payload, _w.headers, _w.attempts)
+        candidates = (
+            select(_w.id).where(due).order_by(_w.id).limit(limit).with_for_update(skip_locked=True)
+        )
+        async with self._db.write() as conn:
+            rows = (
+                await conn.execute(
+                    update(webhook_events)
+                    .where(_w.id.in_(candidates.scalar_subquery()), due)
+                    .values(
+                        status=InboxStatus.PROCESSING.value,
+                        lease_until=now + lease,
+                        attempts=_w.attempts + 1,
                     )
-                ).first()
-            if row is not None:
-                claimed.append(
-                    ClaimedEvent(
-                        event_id,
-                        row.provider,
-                        row.event_type,
-                        row.payload or {},
-                        row.headers or {},
-                        row.attempts,
+                    .returning(
+                        _w.id, _w.provider, _w.event_type, _w.payload, _w.headers, _w.attempts
                     )
                 )
-        return claimed
+            ).all()
+        return sorted(
+            (
+                ClaimedEvent(
+                    row.id,
+                    row.provider,
+                    row.event_type,
+                    row.payload or {},
+                    row.headers or {},
+                    row.attempts,
+                )
+                for row in rows
+            ),
+            key=lambda event: event.id,
+        )
 
     async def finish(
         self, conn: AsyncConnection, event: ClaimedEvent, outcome: Outcome, *, now: datetime

@@ -1,0 +1,100 @@
+"""What the benchmarks share: servers they start themselves on 127.0.0.1, CPU and percentiles.
+
+Nothing here talks to anything but the loopback interface.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import secrets
+import socket
+import statistics
+import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import asyncpg
+import httpx
+
+from server.migrate import upgrade
+
+__all__ = ["cpu_of", "free_port", "percentiles", "scratch_postgres", "servers"]
+
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+ROOT = Path(__file__).resolve().parents[1]
+SERVE = (
+    "import uvicorn, sys\n"
+    "from server.app import create_app\n"
+    "from server.settings import load_settings\n"
+    "uvicorn.run(create_app(load_settings()), host='127.0.0.1', port=int(sys.argv[1]),\n"
+    "            log_level='warning', ws_per_message_deflate=False)\n"
+)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+def cpu_of(pid: int) -> float:
+    """User + system CPU seconds of a process, from /proc."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / CLK_TCK
+
+
+def percentiles(samples: list[float]) -> tuple[float, float]:
+    """(p50, p99) of the samples, NaN when there are none."""
+    ordered = sorted(samples) or [float("nan")]
+    return statistics.median(ordered), ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
+
+
+@asynccontextmanager
+async def servers(env: dict[str, str], count: int) -> AsyncIterator[list[tuple[str, int]]]:
+    """``count`` app processes of this checkout; yields ``[(url, pid)]``."""
+    started: list[tuple[asyncio.subprocess.Process, int]] = []
+    try:
+        for _ in range(count):
+            port = free_port()
+            proc = await asyncio.create_subprocess_exec(
+                sys.executable,
+                "-c",
+                SERVE,
+                str(port),
+                env={**os.environ, **env, "PYTHONPATH": str(ROOT)},
+            )
+            started.append((proc, port))
+        async with httpx.AsyncClient() as http:
+            for _proc, port in started:
+                for _ in range(200):
+                    try:
+                        if (await http.get(f"http://127.0.0.1:{port}/healthz")).status_code == 200:
+                            break
+                    except httpx.HTTPError:
+                        await asyncio.sleep(0.1)
+                else:
+                    raise RuntimeError("a server did not start")
+        yield [(f"http://127.0.0.1:{port}", proc.pid) for proc, port in started]
+    finally:
+        for proc, _port in started:
+            proc.terminate()
+        for proc, _port in started:
+            await asyncio.wait_for(proc.wait(), 20)
+
+
+@asynccontextmanager
+async def scratch_postgres(prefix: str) -> AsyncIterator[str]:
+    """A fresh, migrated PostgreSQL database on 127.0.0.1 (its URL), dropped afterwards."""
+    name = f"{prefix}_{secrets.token_hex(4)}"
+    admin = await asyncpg.connect(host="127.0.0.1", user="postgres", database="postgres")
+    await admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        url = f"postgresql+asyncpg://postgres@127.0.0.1/{name}"
+        await asyncio.to_thread(upgrade, url)
+        yield url
+    finally:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await admin.close()
