@@ -80,18 +80,63 @@ async def pending(db: Database) -> int:
         return int(await conn.scalar(waiting) or 0)
 
 
+async def run(name: str, env: dict[str, str], *, split: bool, args: argparse.Namespace) -> str:
+    """One setup; ``split``: intake in one process, the worker in another."""
+    intake_env = {**env, "LIVECLASS_WEBHOOK_WORKER": "false"} if split else env
+    async with (
+        scratch_postgres("lc_bench_wh") as database_url,
+        servers({**intake_env, "LIVECLASS_DATABASE_URL": database_url}, 1) as intake_live,
+        servers({**env, "LIVECLASS_DATABASE_URL": database_url}, 1 if split else 0) as workers,
+    ):
+        ((url, _),) = intake_live
+        pids = [pid for _, pid in (*intake_live, *workers)]
+        payloads = bodies(await zoom_class(url), args.events)
+        sender = ZoomWebhookSender(WEBHOOK_SECRET)
+        latencies: list[float] = []
+        statuses: dict[int, int] = {}
+        queue = iter(payloads)
+        limits = httpx.Limits(max_connections=args.concurrency)
+        cpu_before = sum(cpu_of(pid) for pid in pids)
+        async with httpx.AsyncClient(base_url=url, limits=limits, timeout=30) as http:
+
+            async def post_all() -> None:
+                for raw in queue:
+                    signed = sender.headers(raw, request_id=str(len(latencies)))
+                    began = time.perf_counter()
+                    response = await http.post("/api/zoom/webhook", content=raw, headers=signed)
+                    latencies.append(time.perf_counter() - began)
+                    statuses[response.status_code] = statuses.get(response.status_code, 0) + 1
+
+            began = time.perf_counter()
+            await asyncio.gather(*(post_all() for _ in range(args.concurrency)))
+            intake = time.perf_counter() - began
+        db = Database(database_url)
+        try:
+            async with asyncio.timeout(300):
+                while True:
+                    if not await pending(db):
+                        break
+                    await asyncio.sleep(0.1)
+        finally:
+            await db.dispose()
+        drained = time.perf_counter() - began
+        cpu = sum(cpu_of(pid) for pid in pids) - cpu_before
+    assert statuses == {200: len(payloads)}, statuses
+    p50, p99 = percentiles(latencies)
+    return (
+        f"| {name} | {len(payloads) / intake:.0f} | {p50 * 1000:.1f} | {p99 * 1000:.1f} "
+        f"| {drained:.1f} | {len(payloads) / drained:.0f} | {cpu / len(payloads) * 1000:.2f} |"
+    )
+
+
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--events", type=int, default=4000)
     parser.add_argument("--concurrency", type=int, default=32)
     args = parser.parse_args()
     zoom = create_fake_zoom()
-    async with (
-        serve_asgi(zoom.app, lifespan="off") as zoom_url,
-        scratch_postgres("lc_bench_wh") as database_url,
-    ):
+    async with serve_asgi(zoom.app, lifespan="off") as zoom_url:
         env = {
-            "LIVECLASS_DATABASE_URL": database_url,
             "LIVECLASS_JWT_SECRET": SECRET,
             "LIVECLASS_LOG_LEVEL": "WARNING",
             "LIVECLASS_ZOOM_WEBHOOK_SECRET": WEBHOOK_SECRET,
@@ -102,54 +147,21 @@ async def main() -> None:
             "LIVECLASS_ZOOM_OAUTH_BASE": zoom_url,
             "LIVECLASS_WEBHOOK_POLL_SECONDS": "0.2",
         }
-        async with servers(env, 1) as live:
-            ((url, pid),) = live
-            meeting = await zoom_class(url)
-            payloads = bodies(meeting, args.events)
-            sender = ZoomWebhookSender(WEBHOOK_SECRET)
-            latencies: list[float] = []
-            statuses: dict[int, int] = {}
-            queue = iter(payloads)
-            limits = httpx.Limits(max_connections=args.concurrency)
-            cpu_before = cpu_of(pid)
-            async with httpx.AsyncClient(base_url=url, limits=limits, timeout=30) as http:
-
-                async def post_all() -> None:
-                    for raw in queue:
-                        signed = sender.headers(raw, request_id=str(len(latencies)))
-                        began = time.perf_counter()
-                        response = await http.post("/api/zoom/webhook", content=raw, headers=signed)
-                        latencies.append(time.perf_counter() - began)
-                        statuses[response.status_code] = statuses.get(response.status_code, 0) + 1
-
-                began = time.perf_counter()
-                await asyncio.gather(*(post_all() for _ in range(args.concurrency)))
-                intake = time.perf_counter() - began
-            db = Database(database_url)
-            try:
-                async with asyncio.timeout(300):
-                    while True:
-                        if not await pending(db):
-                            break
-                        await asyncio.sleep(0.1)
-            finally:
-                await db.dispose()
-            drained = time.perf_counter() - began
-            cpu = cpu_of(pid) - cpu_before
-    p50, p99 = percentiles(latencies)
+        rows = [
+            await run("1 process: intake + worker", env, split=False, args=args),
+            await run("intake process + worker process", env, split=True, args=args),
+        ]
     print(
-        f"\n{len(payloads)} signed Zoom participant events, {args.concurrency} connections, "
-        f"PostgreSQL, worker running; statuses {statuses}\n"
+        f"\n{args.events} Zoom-signed participant events from {args.concurrency} connections, "
+        "PostgreSQL on 127.0.0.1, every answer 200\n"
     )
     print(
-        "| accepted/s | p50 ms to 2xx | p99 ms to 2xx | all processed after s | processed/s "
-        "| server CPU ms/event |"
+        "| setup | accepted/s | p50 ms to 2xx | p99 ms to 2xx | all processed after s "
+        "| processed/s | server CPU ms/event |"
     )
-    print("| --- | --- | --- | --- | --- | --- |")
-    print(
-        f"| {statuses.get(200, 0) / intake:.0f} | {p50 * 1000:.1f} | {p99 * 1000:.1f} "
-        f"| {drained:.1f} | {len(payloads) / drained:.0f} | {cpu / len(payloads) * 1000:.2f} |"
-    )
+    print("| --- | --- | --- | --- | --- | --- | --- |")
+    for row in rows:
+        print(row)
 
 
 if __name__ == "__main__":
