@@ -35,6 +35,7 @@ from .metrics import Metrics
 from .providers.base import MeetingProvider, ProviderRegistry
 from .providers.credential_store import DatabaseCredentialStore
 from .providers.google_meet import GoogleClient, GoogleMeetProvider
+from .providers.google_recordings import GoogleMeetRecordings
 from .providers.jitsi import JitsiProvider
 from .providers.manual import ManualProvider
 from .providers.zoom import ZoomClient, ZoomProvider
@@ -42,6 +43,8 @@ from .providers.zoom_recordings import ZoomRecordings
 from .realtime.server import SocketBroadcaster, close_socket_server, create_socket_server
 from .services.context import ServiceContext
 from .settings import Settings
+from .webhooks.google_channels import ChannelRenewer
+from .webhooks.google_effects import GoogleEffects
 from .webhooks.inbox import Inbox
 from .webhooks.worker import WebhookWorker
 from .webhooks.zoom_effects import ZoomEffects
@@ -102,7 +105,7 @@ def create_app(
         broadcaster=SocketBroadcaster(sio),
         tokens=tokens,
         secret_box=box,
-        recording_backends={"zoom": ZoomRecordings(zoom)},
+        recording_backends={"zoom": ZoomRecordings(zoom), "google_meet": GoogleMeetRecordings()},
     )
     inbox = Inbox(
         db,
@@ -111,8 +114,12 @@ def create_app(
     )
     zoom_effects = ZoomEffects(ctx)
     worker = WebhookWorker(
-        ctx, inbox, {"zoom": zoom_effects}, poll_seconds=settings.webhook_poll_seconds
+        ctx,
+        inbox,
+        {"zoom": zoom_effects, "google": GoogleEffects(ctx, google)},
+        poll_seconds=settings.webhook_poll_seconds,
     )
+    channels = ChannelRenewer(ctx)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -120,7 +127,9 @@ def create_app(
             log.warning("LIVECLASS_JWT_SECRET is not set: using the development secret")
         if settings.webhook_worker:
             worker.start()
+        channels.start()
         yield
+        await channels.stop()
         await worker.stop()
         await close_socket_server(sio)
         await zoom.aclose()
@@ -152,6 +161,7 @@ def create_app(
     http.state.zoom_effects = zoom_effects
     http.state.zoom = zoom
     http.state.google = google
+    http.state.google_channels = channels
     http.state.credentials = credentials
     http.state.metrics = metrics
     http.state.readiness = readiness
