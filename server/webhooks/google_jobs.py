@@ -68,7 +68,8 @@ async def enqueue_channel_open(
         await conn.execute(
             select(_ch.channel_id, _ch.stopped_at)
             .where(_ch.org_id == org_id)
-            .order_by(_ch.created_at.desc(), _ch.channel_id)
+            # The live channel (normally the only one), else the one that lasted longest.
+            .order_by(_ch.stopped_at.is_not(None), _ch.expiration.desc(), _ch.channel_id)
             .limit(1)
         )
     ).first()

@@ -75,7 +75,7 @@ class GoogleWorld:
         query = (
             select(google_channels)
             .where(google_channels.c.org_id == org_id)
-            .order_by(google_channels.c.created_at)
+            .order_by(google_channels.c.created_at, google_channels.c.expiration)
         )
         async with self.db.read() as conn:
             return [dict(r) for r in (await conn.execute(query)).mappings()]
@@ -86,13 +86,22 @@ class GoogleWorld:
         async with self.db.read() as conn:
             return [dict(r) for r in (await conn.execute(query)).mappings()]
 
+    async def wait_for(self, **where: Any) -> dict[str, Any]:
+        """The one inbox row matching ``where`` (column values), once there is (10 s at most)."""
+        async with asyncio.timeout(10):
+            while True:
+                rows = await self.events(**where)
+                if len(rows) == 1:
+                    return rows[0]
+                await asyncio.sleep(0.02)
+
     async def settled(self, **where: Any) -> dict[str, Any]:
         """The one inbox row matching ``where`` once a worker finished with it (10 s at most)."""
         async with asyncio.timeout(10):
             while True:
-                rows = await self.events(**where)
-                if len(rows) == 1 and rows[0]["status"] in FINISHED:
-                    return rows[0]
+                row = await self.wait_for(**where)
+                if row["status"] in FINISHED:
+                    return row
                 await asyncio.sleep(0.02)
 
     async def open_channel(self, org_id: str) -> dict[str, Any]:
