@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
-from server.db.tables import class_events
+from server.db.tables import class_events, live_classes
 from server.providers.google_meet import derived_id
 from server.webhooks.inbox import IncomingEvent
 from tests.support.google import GoogleWorld
@@ -191,3 +191,31 @@ async def test_pull_jobs_for_unknown_classes_are_ignored(google: GoogleWorld) ->
     await google.state().inbox.accept(job, now=google.clock.now)
     row = await google.settled(dedup_key="meet.pull:no-such-class")
     assert (row["status"], row["note"]) == ("ignored", "no such Google Meet class")
+
+
+async def test_a_gone_event_410_counts_as_cancelled(google: GoogleWorld) -> None:
+    async with google.platform() as world:
+        created = await google.schedule_meet(world)
+        channel = await google.open_channel(world.org)
+        gone = {"error": {"code": 410, "message": "Resource has been deleted"}}
+        google.fake.faults.fail_next(410, gone)
+        response = await google.push(world.http, channel["id"], "not_exists")
+        row = await google.settled(id=response.json()["data"]["id"])
+        assert row["note"].startswith("1 cancelled")
+        assert (await class_of(world, created["id"]))["status"] == "cancelled"
+
+
+async def test_a_class_without_a_meeting_code_has_nothing_to_pull(google: GoogleWorld) -> None:
+    async with google.platform() as world:
+        created = await google.schedule_meet(world)
+        async with google.db.write() as conn:
+            await conn.execute(
+                update(live_classes)
+                .where(live_classes.c.id == created["id"])
+                .values(provider_data={"event_id": "x"})
+            )
+        await world.call("POST", f"/api/live-classes/{created['id']}/start", world.mentor)
+        await world.call("POST", f"/api/live-classes/{created['id']}/end", world.mentor)
+        row = await google.settled(dedup_key=f"meet.pull:{created['id']}")
+        assert (row["status"], row["note"]) == ("ignored", "the class has no Meet meeting code")
+        assert row["class_id"] == created["id"]
