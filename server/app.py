@@ -39,6 +39,7 @@ from .metrics import Metrics
 from .providers.base import MeetingProvider, ProviderRegistry
 from .providers.credential_store import DatabaseCredentialStore
 from .providers.google_meet import GoogleClient, GoogleMeetProvider
+from .providers.google_recordings import GoogleMeetRecordings
 from .providers.jitsi import JitsiProvider
 from .providers.manual import ManualProvider
 from .providers.zoom import ZoomClient, ZoomProvider
@@ -52,6 +53,8 @@ from .services.context import ServiceContext
 from .services.integrations import IntegrationService, Provider
 from .services.ratelimit import RateLimiter
 from .settings import Settings
+from .webhooks.google_channels import ChannelRenewer
+from .webhooks.google_effects import GoogleEffects
 from .webhooks.inbox import Inbox
 from .webhooks.worker import WebhookWorker
 from .webhooks.zoom_effects import ZoomEffects
@@ -132,7 +135,7 @@ def create_app(
         tokens=tokens,
         secret_box=box,
         limiter=RateLimiter(settings, redis),
-        recording_backends={"zoom": ZoomRecordings(zoom)},
+        recording_backends={"zoom": ZoomRecordings(zoom), "google_meet": GoogleMeetRecordings()},
     )
     inbox = Inbox(
         db,
@@ -141,8 +144,12 @@ def create_app(
     )
     zoom_effects = ZoomEffects(ctx)
     worker = WebhookWorker(
-        ctx, inbox, {"zoom": zoom_effects}, poll_seconds=settings.webhook_poll_seconds
+        ctx,
+        inbox,
+        {"zoom": zoom_effects, "google": GoogleEffects(ctx, google)},
+        poll_seconds=settings.webhook_poll_seconds,
     )
+    channels = ChannelRenewer(ctx)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -151,7 +158,9 @@ def create_app(
         await broker.start()
         if settings.webhook_worker:
             worker.start()
+        channels.start()
         yield
+        await channels.stop()
         await worker.stop()
         await hub.close()
         await broker.stop()
@@ -214,6 +223,8 @@ def create_app(
     )
     http.state.hub = hub
     http.state.broker = broker
+    http.state.google_channels = channels
+    http.state.credentials = credentials
     http.state.metrics = metrics
     http.state.readiness = readiness
     http.state.openapi = openapi_document(OPERATIONS, version=__version__)

@@ -120,6 +120,14 @@ class Settings(BaseSettings):
     google_token_url: str = "https://oauth2.googleapis.com/token"
     google_calendar_api_base: str = "https://www.googleapis.com/calendar/v3"
     google_meet_api_base: str = "https://meet.googleapis.com/v2"
+    google_channel_renew_hours: float = Field(
+        default=24,
+        gt=0,
+        description="Replace a Calendar push channel expiring within this many hours",
+    )
+    google_channel_check_seconds: float = Field(
+        default=600, gt=0, description="How often channels are checked for renewal"
+    )
     webhook_tolerance_seconds: int = Field(
         default=300, ge=1, description="Oldest accepted x-zm-request-timestamp, in seconds"
     )

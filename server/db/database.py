@@ -27,7 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_en
 
 from ..errors import Unavailable
 
-__all__ = ["Database"]
+__all__ = ["Database", "upsert_in"]
 
 _READONLY = "liveclass_readonly"
 
@@ -69,10 +69,15 @@ class Database:
 
     def upsert(self, table: Table) -> Any:
         """``INSERT`` with ``on_conflict_do_update/nothing`` in this dialect."""
-        return (sqlite_insert if self.is_sqlite else pg_insert)(table)
+        return upsert_in(self.engine.dialect.name, table)
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+
+
+def upsert_in(dialect: str, table: Table) -> Any:
+    """``INSERT`` with ``on_conflict_do_update/nothing`` for ``dialect`` (``conn.dialect.name``)."""
+    return (sqlite_insert if dialect == "sqlite" else pg_insert)(table)
 
 
 @asynccontextmanager

@@ -35,6 +35,7 @@ __all__ = [
     "course_mentors",
     "courses",
     "enrollments",
+    "google_channels",
     "hands",
     "live_classes",
     "metadata",
@@ -436,3 +437,19 @@ recording_grants = Table(
     ForeignKeyConstraint(["recording_id"], ["recordings.id"], ondelete="CASCADE"),
 )
 Index("ix_recording_grants_recording", recording_grants.c.recording_id)
+
+google_channels = Table(
+    "google_channels",
+    metadata,
+    # Our id for the Calendar push channel (Google echoes it in X-Goog-Channel-ID).
+    Column("channel_id", String(64), primary_key=True),
+    Column("org_id", ID, nullable=False),
+    Column("resource_id", String(255), nullable=False),
+    # sha256 hex of the channel token; the token itself is never stored.
+    Column("token_hash", String(64), nullable=False),
+    Column("expiration", UTCDateTime(), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    # Set when a newer channel replaced it; notifications on it are then refused.
+    Column("stopped_at", UTCDateTime(), nullable=True),
+)
+Index("ix_google_channels_org", google_channels.c.org_id, google_channels.c.stopped_at)

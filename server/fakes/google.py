@@ -30,9 +30,18 @@ Reproduced (see ``shared/notes/providers.md`` §4, §7):
   ``transcripts``, paged by ``pageToken``/``nextPageToken`` (absent on the
   last page) with Google's default and maximum page sizes.
 
-Not reproduced: push notifications to a channel's address (no ``sync`` or
-``exists`` messages are sent), ``events.list``/sync tokens, Workspace Events,
-attendees and invitations, Drive/Docs downloads.
+* Push notifications, sent by hand: :meth:`FakeGoogle.push` POSTs a
+  header-only ``sync``/``exists``/``not_exists`` notification for a channel
+  (``X-Goog-Channel-ID``/``-Token``/``-Expiration``, ``X-Goog-Message-Number``
+  increasing per channel from 1, ``X-Goog-Resource-ID``/``-URI``/``-State``)
+  to the channel's address or to a URL the caller names (the address given to
+  ``events.watch`` must be HTTPS, as at Google, while a test server is plain
+  HTTP).  :meth:`FakeGoogle.cancel_event` and :meth:`FakeGoogle.move_event`
+  change an event as a user would in the Calendar UI.
+
+Not reproduced: notifications sent by themselves when an event changes,
+``events.list``/sync tokens, Workspace Events, attendees and invitations,
+Drive/Docs downloads.
 """
 
 from __future__ import annotations
@@ -46,6 +55,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import httpx
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -57,7 +67,7 @@ __all__ = ["FakeGoogle", "create_fake_google"]
 
 _EVENT_ID = re.compile(r"[a-v0-9]{5,1024}")
 _MEETING_CODE_FILTER = re.compile(r'^\s*space\.meeting_code\s*=\s*"([a-z]+-[a-z]+-[a-z]+)"\s*$')
-_CHANNEL_TTL_MS = 7 * 24 * 3600 * 1000  # Google's default lifetime is not documented [U]
+_CHANNEL_TTL = 7 * 24 * 3600  # seconds; Google's default lifetime is not documented [U]
 # (default, maximum) page sizes from the Meet v2 discovery document.
 _PAGE_SIZES = {
     "conferenceRecords": (25, 100),
@@ -85,11 +95,14 @@ class FakeGoogle:
     ``token_ttl``, ``expires_in_as_string`` (send ``expires_in`` as a string,
     as Google sometimes does), ``conference_ready_after`` (``events.get`` reads
     a new conference stays ``pending`` for), ``conference_outcome``
-    (``"success"`` or ``"failure"``), ``faults`` (queued failures and delay on
+    (``"success"`` or ``"failure"``), ``channel_ttl`` (seconds a new push
+    channel lives, at most), ``faults`` (queued failures and delay on
     the Calendar and Meet routes), :meth:`add_refresh_token`, :meth:`revoke`,
-    :meth:`issue_code`, :meth:`expire_tokens`, :meth:`add_conference`.
-    Observations: ``events`` (per calendar, by id), ``channels``, ``grants``,
-    ``inserts`` (insert requests received).
+    :meth:`issue_code`, :meth:`expire_tokens`, :meth:`add_conference`,
+    :meth:`cancel_event`, :meth:`move_event`, :meth:`push`.
+    Observations: ``events`` (per calendar, by id), ``channels`` (open ones,
+    with the ``address`` and ``token`` they were watched with), ``stopped``
+    (ids of stopped channels), ``grants``, ``inserts`` (insert requests received).
     """
 
     clock: Clock = time.time
@@ -99,16 +112,19 @@ class FakeGoogle:
     expires_in_as_string: bool = False
     conference_ready_after: int = 1
     conference_outcome: str = "success"
+    channel_ttl: int = _CHANNEL_TTL
     faults: Faults = field(default_factory=Faults)
     grants: list[str] = field(default_factory=list)
     inserts: int = 0
     events: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
     channels: dict[str, dict[str, Any]] = field(default_factory=dict)
+    stopped: list[str] = field(default_factory=list)
     _tokens: dict[str, float] = field(default_factory=dict)
     _refresh_tokens: set[str] = field(default_factory=set)
     _codes: dict[str, str] = field(default_factory=dict)
     _pending: dict[str, int] = field(default_factory=dict)  # event id -> reads left
     _conferences: list[_Conference] = field(default_factory=list)
+    _message_numbers: dict[str, int] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         events = "/calendar/v3/calendars/{calendar}/events"
@@ -230,6 +246,54 @@ class FakeGoogle:
             )
         )
         return name
+
+    def cancel_event(self, event_id: str, calendar: str = "primary") -> None:
+        """The user deleted the event in Calendar: it stays, with status ``cancelled``."""
+        self.events[calendar][event_id]["status"] = "cancelled"
+
+    def move_event(
+        self, event_id: str, start: datetime, end: datetime, calendar: str = "primary"
+    ) -> None:
+        """The user dragged the event to another time in Calendar."""
+        event = self.events[calendar][event_id]
+        event["start"] = {**event["start"], "dateTime": _rfc3339(start)}
+        event["end"] = {**event["end"], "dateTime": _rfc3339(end)}
+        event["sequence"] += 1
+
+    async def push(
+        self,
+        channel_id: str,
+        state: str = "exists",
+        *,
+        client: httpx.AsyncClient,
+        url: str | None = None,
+        token: str | None = None,
+        message_number: int | None = None,
+    ) -> httpx.Response:
+        """POST a header-only notification of an open channel, as Google does.
+
+        ``url`` replaces the channel's address; ``token`` replaces its token
+        (to forge one); ``message_number`` repeats an earlier one (a redelivery)
+        instead of taking the channel's next number.
+        """
+        channel = self.channels[channel_id]
+        if message_number is None:
+            message_number = self._message_numbers.get(channel_id, 0) + 1
+            self._message_numbers[channel_id] = message_number
+        expiration = datetime.fromtimestamp(int(channel["expiration"]) / 1000, UTC)
+        headers = {
+            "X-Goog-Channel-ID": channel_id,
+            "X-Goog-Channel-Expiration": expiration.strftime("%a, %d %b %Y %H:%M:%S GMT"),
+            "X-Goog-Message-Number": str(message_number),
+            "X-Goog-Resource-ID": channel["resourceId"],
+            "X-Goog-Resource-URI": channel["resourceUri"],
+            "X-Goog-Resource-State": state,
+            "User-Agent": "APIs-Google; (+https://developers.google.com/webmasters/APIs-Google.html)",
+        }
+        chosen = channel.get("token") if token is None else token
+        if chosen:
+            headers["X-Goog-Channel-Token"] = chosen
+        return await client.post(url or channel["address"], headers=headers)
 
     # -- OAuth -------------------------------------------------------------------
 
@@ -436,7 +500,7 @@ class FakeGoogle:
         if body["id"] in self.channels:
             return _calendar_error(400, "channelIdNotUnique", "Channel id not unique.")
         now_ms = int(self.clock() * 1000)
-        expiration = min(int(body.get("expiration") or 1 << 62), now_ms + _CHANNEL_TTL_MS)
+        expiration = min(int(body.get("expiration") or 1 << 62), now_ms + self.channel_ttl * 1000)
         calendar = request.path_params["calendar"]
         channel = {
             "kind": "api#channel",
@@ -458,6 +522,7 @@ class FakeGoogle:
         if channel is None or channel["resourceId"] != body.get("resourceId"):
             return _calendar_error(404, "notFound", f"Channel '{body.get('id')}' not found")
         del self.channels[body["id"]]
+        self.stopped.append(body["id"])
         return Response(status_code=204)
 
     # -- Meet REST v2 --------------------------------------------------------------

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import time
-from typing import Any
+from typing import Any, NoReturn
 
 import orjson
 from starlette.requests import Request
@@ -12,7 +13,10 @@ from starlette.responses import Response
 from ..errors import BadRequest, Forbidden, Unavailable
 from ..providers.zoom_webhooks import url_validation_response, verify_signature
 from ..schemas.webhooks import Accepted, WebhookEventFilter, WebhookEventOut, ZoomWebhookBody
+from ..webhooks.google_push import KEPT_HEADERS as KEPT_GOOGLE_HEADERS
+from ..webhooks.google_push import channel_org, read_notice
 from ..webhooks.inbox import Inbox, InboxStatus, IncomingEvent
+from ..webhooks.inbox import kept_headers as kept_headers_of
 from ..webhooks.zoom_events import dedup_key, kept_headers
 from .responses import json_response
 from .routing import Call, api, read_body
@@ -46,31 +50,69 @@ async def zoom_webhook(request: Request) -> Response:
         tolerance=settings.webhook_tolerance_seconds,
     )
     headers = kept_headers(request.headers)
-    inbox: Inbox = state.inbox
-    now = state.ctx.clock()
     try:
         body = orjson.loads(raw)
         if not isinstance(body, dict) or not isinstance(body.get("event"), str):
             raise ValueError("not a Zoom event object")
     except ValueError as exc:
         text = raw.decode("utf-8", "replace")
-        await inbox.reject(
-            IncomingEvent("zoom", "malformed", dedup_key({}, raw), headers, raw_body=text),
-            now=now,
-            reason=str(exc)[:300],
-        )
-        raise BadRequest(f"malformed Zoom event: {exc}") from None
+        malformed = IncomingEvent("zoom", "malformed", dedup_key({}, raw), headers, raw_body=text)
+        await _reject(request, malformed, BadRequest(f"malformed Zoom event: {exc}"))
     if body["event"] == "endpoint.url_validation":
         plain = (body.get("payload") or {}).get("plainToken")
         if not isinstance(plain, str) or not plain:
             raise BadRequest("endpoint.url_validation without payload.plainToken")
         return json_response(url_validation_response(secret, plain))
-    event_id, duplicate = await inbox.accept(
-        IncomingEvent("zoom", body["event"], dedup_key(body, raw), headers, payload=body),
-        now=now,
+    return await _accept(
+        request, IncomingEvent("zoom", body["event"], dedup_key(body, raw), headers, payload=body)
     )
+
+
+@api(
+    "POST",
+    "/api/google/webhook",
+    summary="Google Calendar push notifications (channel-token-checked, headers only)",
+    tag="webhooks",
+    response=Accepted,
+    public=True,
+)
+async def google_webhook(request: Request) -> Response:
+    """``sync`` is answered 200 and not stored (``id`` null); ``exists`` and
+    ``not_exists`` are stored and processed by the worker; an unknown channel
+    or a wrong token is 401 and nothing is stored."""
+    state = request.app.state
+    await read_body(request, state.ctx.settings.max_body_bytes)  # Calendar sends none
+    headers = request.headers
+    async with state.ctx.db.read() as conn:
+        org_id = await channel_org(
+            conn, headers.get("x-goog-channel-id"), headers.get("x-goog-channel-token")
+        )
+    try:
+        notice = read_notice(org_id, headers)
+    except BadRequest as exc:
+        kept = kept_headers_of(headers, KEPT_GOOGLE_HEADERS)
+        key = hashlib.sha256(orjson.dumps(kept, option=orjson.OPT_SORT_KEYS)).hexdigest()
+        odd = IncomingEvent("google", "malformed", f"malformed:{key}", kept, org_id=org_id)
+        await _reject(request, odd, exc)
+    if notice.is_sync:
+        return json_response({"success": True, "data": {"id": None, "duplicate": False}})
+    return await _accept(request, notice.event())
+
+
+async def _accept(request: Request, event: IncomingEvent) -> Response:
+    """Store the event, wake this process's worker, answer 200 with the row id."""
+    state = request.app.state
+    inbox: Inbox = state.inbox
+    event_id, duplicate = await inbox.accept(event, now=state.ctx.clock())
     state.worker.wake()
     return json_response({"success": True, "data": {"id": event_id, "duplicate": duplicate}})
+
+
+async def _reject(request: Request, event: IncomingEvent, error: BadRequest) -> NoReturn:
+    """Keep a malformed but authenticated delivery for audit, then answer 400."""
+    state = request.app.state
+    await state.inbox.reject(event, now=state.ctx.clock(), reason=error.message[:300])
+    raise error
 
 
 def _scope(call: Call[Any, Any]) -> str | None:
@@ -119,4 +161,4 @@ async def replay_event(call: Call[Any, Any]) -> WebhookEventOut:
     return WebhookEventOut.model_validate(row)
 
 
-operations = [zoom_webhook, list_events, replay_event]
+operations = [zoom_webhook, google_webhook, list_events, replay_event]

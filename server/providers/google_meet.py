@@ -339,6 +339,17 @@ class GoogleClient:
     async def get_event(self, org_id: str, event_id: str) -> dict[str, Any]:
         return await self._json(org_id, "GET", self._event_url(event_id))
 
+    async def find_event(self, org_id: str, event_id: str) -> dict[str, Any] | None:
+        """Like :meth:`get_event`, but ``None`` for an unknown event (404) and a
+        ``cancelled`` stub for a deleted one (410)."""
+        response = await self._api.call(org_id, "GET", self._event_url(event_id), accept={404, 410})
+        if response.status_code == 404:
+            return None
+        if response.status_code == 410:
+            return {"id": event_id, "status": "cancelled"}
+        body: dict[str, Any] = response.json()
+        return body
+
     async def patch_event(
         self, org_id: str, event_id: str, changes: Mapping[str, Any]
     ) -> dict[str, Any]:

@@ -23,7 +23,10 @@ class ZoomWebhookBody(BaseModel):
 
 
 class Accepted(ResponseModel):
-    id: int
+    """``id`` is the stored row; ``null`` for a notification acknowledged without storing
+    (Google's ``sync``)."""
+
+    id: int | None
     duplicate: bool
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import RowMapping, and_, func, insert, or_, select, update
@@ -44,6 +44,7 @@ from ..schemas.classes import (
     check_schedule,
 )
 from ..schemas.common import UserRef
+from ..webhooks.google_jobs import enqueue_channel_open, enqueue_meet_pull
 from .access import ClassAccess, load_class, require_host, teaches
 from .attendance import close_intervals, online_counts, open_interval
 from .context import ServiceContext
@@ -180,6 +181,12 @@ class ClassService:
                         **_meeting_columns(meeting),
                     )
                 )
+                if meeting.provider == "google_meet":
+                    # Calendar push notifications tell us when the event changes.
+                    window = timedelta(hours=self._ctx.settings.google_channel_renew_hours)
+                    await enqueue_channel_open(
+                        conn, org_id=principal.org_id, now=now, window=window
+                    )
         except BaseException:
             # Nothing half-done: the meeting we just made must not outlive the failed insert.
             await provider.delete_meeting(meeting, principal.org_id)
@@ -351,7 +358,8 @@ async def transition_in(
 
     Shared by the host routes and the provider webhooks.  The update is
     conditional on the status read, so two racing callers cannot both win.
-    Reaching a final state closes every open attendance interval.
+    Reaching a final state closes every open attendance interval; a Google
+    Meet class reaching ``ended`` queues its ``meet.pull`` job.
     """
     row = (await conn.execute(select(live_classes).where(_lc.id == class_id))).mappings().first()
     if row is None:
@@ -372,6 +380,9 @@ async def transition_in(
         await close_intervals(conn, class_id, at=values.get("actual_end", at))
     if target is ClassStatus.CANCELLED:
         await notify_cancellation(conn, row, at=at)
+    if target is ClassStatus.ENDED and row["provider"] == "google_meet":
+        # Meet sends no attendance or recording events: pull them once it is over.
+        await enqueue_meet_pull(conn, class_id=class_id, org_id=row["org_id"], now=at)
     return await append_event(
         conn,
         class_id,

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import enum
 import random
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -27,11 +28,20 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ..db import Database
+from ..db.database import upsert_in
 from ..db.tables import webhook_events
 from ..errors import Conflict, InvalidState, NotFound
 from ..services.events import ClassEvent
 
-__all__ = ["ClaimedEvent", "Inbox", "InboxStatus", "IncomingEvent", "Outcome"]
+__all__ = [
+    "ClaimedEvent",
+    "Inbox",
+    "InboxStatus",
+    "IncomingEvent",
+    "Outcome",
+    "enqueue",
+    "kept_headers",
+]
 
 _w = webhook_events.c
 
@@ -64,6 +74,8 @@ class ClaimedEvent:
     payload: dict[str, Any]
     headers: dict[str, str]
     attempts: int
+    # What a handler's ``prepare`` fetched from the provider before the transaction.
+    prepared: object = None
 
 
 @dataclass
@@ -103,19 +115,7 @@ class Inbox:
     async def _insert(
         self, event: IncomingEvent, status: InboxStatus, *, now: datetime, note: str | None = None
     ) -> tuple[int, bool]:
-        values = {
-            "provider": event.provider,
-            "event_type": event.event_type[:100],
-            "dedup_key": event.dedup_key,
-            "status": status.value,
-            "payload": event.payload,
-            "raw_body": event.raw_body,
-            "headers": event.headers,
-            "org_id": event.org_id,
-            "next_attempt_at": now,
-            "received_at": now,
-            "note": note,
-        }
+        values = _row(event, status, now=now, note=note)
         try:
             async with self._db.write() as conn:
                 inserted = await conn.execute(
@@ -289,3 +289,40 @@ class Inbox:
                 .one()
             )
         return dict(replayed)
+
+
+async def enqueue(conn: AsyncConnection, event: IncomingEvent, *, now: datetime) -> bool:
+    """Store a pending job the server gives itself, inside the caller's transaction.
+
+    ``False`` when a row with the same dedup key exists (the job is queued or
+    was done; an admin replays it).  The worker picks it up on its next poll.
+    """
+    statement = (
+        upsert_in(conn.dialect.name, webhook_events)
+        .values(**_row(event, InboxStatus.PENDING, now=now))
+        .on_conflict_do_nothing(index_elements=["provider", "dedup_key"])
+    )
+    return bool((await conn.execute(statement)).rowcount)
+
+
+def kept_headers(headers: Mapping[str, str], names: Iterable[str]) -> dict[str, str]:
+    """The delivery headers named in ``names`` (lower case) worth keeping for audit."""
+    return {name: headers[name] for name in names if name in headers}
+
+
+def _row(
+    event: IncomingEvent, status: InboxStatus, *, now: datetime, note: str | None = None
+) -> dict[str, Any]:
+    return {
+        "provider": event.provider,
+        "event_type": event.event_type[:100],
+        "dedup_key": event.dedup_key,
+        "status": status.value,
+        "payload": event.payload,
+        "raw_body": event.raw_body,
+        "headers": event.headers,
+        "org_id": event.org_id,
+        "next_attempt_at": now,
+        "received_at": now,
+        "note": note,
+    }

@@ -11,7 +11,7 @@ import asyncio
 import contextlib
 import logging
 from datetime import timedelta
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from sqlalchemy import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from ..services.context import ServiceContext
 from .inbox import ClaimedEvent, Inbox, InboxStatus, Outcome
 
-__all__ = ["EffectHandler", "WebhookWorker"]
+__all__ = ["EffectHandler", "PreparingHandler", "WebhookWorker"]
 
 log = logging.getLogger("liveclass.webhooks")
 
@@ -30,6 +30,16 @@ class EffectHandler(Protocol):
     async def apply(self, conn: AsyncConnection, event: ClaimedEvent) -> Outcome: ...
 
     async def locate(self, conn: AsyncConnection, event: ClaimedEvent) -> RowMapping | None: ...
+
+
+@runtime_checkable
+class PreparingHandler(Protocol):
+    """A handler whose effects need provider calls: ``prepare`` makes them before the
+    transaction opens (no database lock is held while a provider answers) and returns
+    the event with the results in ``prepared``; an exception there is retried like one
+    in ``apply``."""
+
+    async def prepare(self, event: ClaimedEvent) -> ClaimedEvent: ...
 
 
 class WebhookWorker:
@@ -85,6 +95,8 @@ class WebhookWorker:
     async def _process(self, event: ClaimedEvent) -> None:
         handler = self._handlers.get(event.provider)
         try:
+            if isinstance(handler, PreparingHandler):
+                event = await handler.prepare(event)
             async with self._ctx.db.write() as conn:
                 outcome = (
                     await handler.apply(conn, event)

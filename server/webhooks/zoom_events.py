@@ -11,10 +11,13 @@ strings here.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from .inbox import kept_headers as pick_headers
 
 __all__ = [
     "ZoomEnvelope",
@@ -120,6 +123,6 @@ def dedup_key(body: dict[str, Any], raw: bytes) -> str:
     return f"{event[:100]}:{digest}"
 
 
-def kept_headers(headers: Any) -> dict[str, str]:
+def kept_headers(headers: Mapping[str, str]) -> dict[str, str]:
     """The delivery headers worth keeping for audit (never ``authorization``)."""
-    return {name: headers[name] for name in KEPT_HEADERS if name in headers}
+    return pick_headers(headers, KEPT_HEADERS)
