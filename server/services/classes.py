@@ -310,7 +310,7 @@ class ClassService:
         )
         if access.role.is_host:
             return JoinInfo(join_url=link, host_url=row["host_url"], passcode=row["passcode"])
-        return JoinInfo(join_url=link, passcode=row["passcode"])
+        return JoinInfo(join_url=link, passcode=participant_passcode(row))
 
     async def leave(self, principal: Principal, class_id: str) -> dict[str, bool]:
         now = self._ctx.clock()
@@ -556,7 +556,7 @@ def _render(
         provider=row["provider"],
         join_url=row["join_url"],
         host_url=row["host_url"] if is_host else None,
-        passcode=row["passcode"],
+        passcode=row["passcode"] if is_host else participant_passcode(row),
         max_participants=row["max_participants"],
         auto_recording=row["auto_recording"],
         settings=ClassSettings.model_validate(row["settings"]),
@@ -569,6 +569,16 @@ def _render(
         created_at=row["created_at"],
         updated_at=row["updated_at"],
     )
+
+
+def participant_passcode(row: RowMapping) -> str | None:
+    """The passcode, for participants only where the link does not carry it already.
+
+    Zoom embeds it in ``join_url`` as ``pwd=`` (an encrypted form); a link
+    without it makes Zoom ask, so participants need it then.
+    """
+    passcode: str | None = row["passcode"]
+    return None if passcode is None or "pwd=" in row["join_url"] else passcode
 
 
 def _meeting_columns(meeting: Meeting) -> dict[str, Any]:

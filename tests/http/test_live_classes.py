@@ -283,5 +283,10 @@ async def test_provider_failure_on_update_or_cancel_changes_nothing(
     assert (after["title"], after["status"]) == ("Stable", "scheduled")
     assert data(await world.call("GET", "/api/notifications", world.students[0])) == []
     assert created["passcode"] == "abc123"
+    # The link does not carry the passcode, so participants get it too.
+    seen = data(await world.call("GET", path, world.students[0]))
+    assert (seen["passcode"], seen["host_url"]) == ("abc123", None)
+    joined = data(await world.call("POST", f"{path}/join", world.students[0]))
+    assert joined["passcode"] == "abc123"
     assert data(await world.call("DELETE", path, world.mentor))["status"] == "cancelled"
     assert scripted_provider.deleted[-1] == created["join_url"].rsplit("/", 1)[1]

@@ -51,6 +51,10 @@ async def test_zoom_secrets_are_proven_kept_sealed_and_never_shown(
     created = await world.schedule(provider="zoom")
     assert created["join_url"].startswith("https://us05web.zoom.us/j/")
     assert created["host_url"].startswith("https://us05web.zoom.us/s/")
+    assert created["passcode"]  # the host's
+    as_student = await world.call("GET", f"/api/live-classes/{created['id']}", world.students[0])
+    # Zoom's join_url embeds the passcode (pwd=): participants need nothing more.
+    assert "pwd=" in created["join_url"] and as_student.json()["data"]["passcode"] is None
 
     assert status(await world.call("DELETE", path, world.admin))["connected"] is False
     gone = await world.call("DELETE", path, world.admin)
