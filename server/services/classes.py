@@ -10,11 +10,9 @@ after it agreed.
 from __future__ import annotations
 
 import secrets
-from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import Any
 
-from sqlalchemy import RowMapping, and_, func, insert, or_, select, update
+from sqlalchemy import func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ..auth import Principal
@@ -25,13 +23,12 @@ from ..db.tables import (
     courses,
     enrollments,
     live_classes,
-    users,
 )
 from ..domain.lifecycle import ClassStatus
 from ..domain.recording_access import Viewer
 from ..domain.roles import ClassRole
 from ..errors import Conflict, Forbidden, InvalidState, NotFound, bad_field
-from ..providers.base import Attendee, Meeting, MeetingRequest
+from ..providers.base import Attendee, MeetingRequest
 from ..schemas.classes import (
     ClassCreate,
     ClassDetail,
@@ -43,18 +40,19 @@ from ..schemas.classes import (
     ParticipantOut,
     check_schedule,
 )
-from ..schemas.common import UserRef
-from ..webhooks.google_jobs import enqueue_channel_open, enqueue_meet_pull
+from ..webhooks.google_jobs import enqueue_channel_open
 from .access import ClassAccess, load_class, require_host, teaches
-from .attendance import close_intervals, online_counts, open_interval
+from .attendance import close_intervals, open_interval
+from .class_meetings import meeting_columns, meeting_of, touches_provider
+from .class_status import transition_in
+from .class_views import participant_passcode, participants_of, render_classes, roles_in
 from .context import ServiceContext
-from .events import ClassEvent, append_event
-from .notifications import notify
-from .recordings import accessible_recordings, recorded_classes
+from .events import ClassEvent
+from .recordings import accessible_recordings
 from .resources import of_class
 from .users import remember_user
 
-__all__ = ["ClassService", "record_participant", "transition_in"]
+__all__ = ["ClassService", "record_participant"]
 
 _lc = live_classes.c
 APP_SOURCE = "app"
@@ -110,8 +108,8 @@ class ClassService:
                 .mappings()
                 .all()
             )
-            roles = await _roles_in(conn, principal, rows)
-            items = await self._render_many(conn, rows, roles)
+            roles = await roles_in(conn, principal, rows)
+            items = await render_classes(conn, rows, roles)
         return items, total
 
     async def get(self, principal: Principal, class_id: str) -> ClassDetail:
@@ -122,7 +120,7 @@ class ClassService:
     async def participants(self, principal: Principal, class_id: str) -> list[ParticipantOut]:
         async with self._ctx.db.read() as conn:
             await load_class(conn, principal, class_id)
-            return await _participants(conn, class_id)
+            return await participants_of(conn, class_id)
 
     # -- scheduling ------------------------------------------------------------
 
@@ -178,7 +176,7 @@ class ClassService:
                         created_by=principal.user_id,
                         created_at=now,
                         updated_at=now,
-                        **_meeting_columns(meeting),
+                        **meeting_columns(meeting),
                     )
                 )
                 if meeting.provider == "google_meet":
@@ -213,8 +211,8 @@ class ClassService:
             changes["settings"] = settings.model_dump()
         if body.join_url is not None and row["provider"] != "manual":
             raise bad_field("join_url", "only a manual class has a join_url to change")
-        meeting = _meeting_of(row)
-        if _touches_provider(changes, body):
+        meeting = meeting_of(row)
+        if touches_provider(changes, body):
             provider = self._ctx.providers.get(row["provider"])
             request = MeetingRequest(
                 class_id=class_id,
@@ -231,7 +229,7 @@ class ClassService:
                 manual_join_url=body.join_url,
             )
             meeting = await provider.update_meeting(meeting, request)
-            changes.update(_meeting_columns(meeting))
+            changes.update(meeting_columns(meeting))
         changes["updated_at"] = self._ctx.clock()
         async with self._ctx.db.write() as conn:
             result = await conn.execute(
@@ -259,7 +257,7 @@ class ClassService:
         require_host(access)
         ClassStatus(access.row["status"]).require_move(ClassStatus.CANCELLED)
         provider = self._ctx.providers.get(access.row["provider"])
-        await provider.delete_meeting(_meeting_of(access.row), access.row["org_id"])
+        await provider.delete_meeting(meeting_of(access.row), access.row["org_id"])
         await self.transition(class_id, ClassStatus.CANCELLED)
         return await self.get(principal, class_id)
 
@@ -297,7 +295,7 @@ class ClassService:
             await open_interval(
                 conn, class_id, user_id=principal.user_id, source=APP_SOURCE, at=now
             )
-        meeting = _meeting_of(row)
+        meeting = meeting_of(row)
         provider = self._ctx.providers.get(row["provider"])
         link = provider.join_link(
             meeting,
@@ -326,74 +324,17 @@ class ClassService:
     async def detail(
         self, conn: AsyncConnection, principal: Principal, access: ClassAccess
     ) -> ClassDetail:
-        (summary,) = await self._render_many(conn, [access.row], [access.role])
+        (summary,) = await render_classes(conn, [access.row], [access.role])
         # load_class admits participants only while enrolled and not removed.
         viewer = Viewer(principal.user_id, access.role, enrolled=True)
         return ClassDetail(
             **summary.model_dump(),
-            participants=await _participants(conn, access.class_id),
+            participants=await participants_of(conn, access.class_id),
             recordings=await accessible_recordings(
                 conn, viewer, access.class_id, now=self._ctx.clock()
             ),
             resources=await of_class(conn, access.class_id),
         )
-
-    async def _render_many(
-        self, conn: AsyncConnection, rows: Sequence[RowMapping], roles: list[ClassRole]
-    ) -> list[ClassOut]:
-        ids = [r["id"] for r in rows]
-        online = await online_counts(conn, ids)
-        names = await _names(conn, rows)
-        recorded = await recorded_classes(conn, ids)
-        return [
-            _render(row, role, online.get(row["id"], 0), names, row["id"] in recorded)
-            for row, role in zip(rows, roles, strict=True)
-        ]
-
-
-async def transition_in(
-    conn: AsyncConnection, class_id: str, target: ClassStatus, *, at: datetime
-) -> ClassEvent:
-    """Move a class to ``target`` inside the caller's transaction; publish the event after.
-
-    Shared by the host routes and the provider webhooks.  The update is
-    conditional on the status read, so two racing callers cannot both win.
-    Reaching a final state closes every open attendance interval; a Google
-    Meet class reaching ``ended`` queues its ``meet.pull`` job.
-    """
-    row = (await conn.execute(select(live_classes).where(_lc.id == class_id))).mappings().first()
-    if row is None:
-        raise NotFound("no such live class")
-    current = ClassStatus(row["status"])
-    current.require_move(target)
-    values: dict[str, Any] = {"status": target.value, "updated_at": at}
-    if target is ClassStatus.LIVE:
-        values["actual_start"] = at
-    elif row["actual_start"] is not None:
-        values["actual_end"] = max(at, row["actual_start"])
-    result = await conn.execute(
-        update(live_classes).where(_lc.id == class_id, _lc.status == current.value).values(**values)
-    )
-    if result.rowcount == 0:
-        raise Conflict("the class changed state meanwhile; try again")
-    if target.is_final:
-        await close_intervals(conn, class_id, at=values.get("actual_end", at))
-    if target is ClassStatus.CANCELLED:
-        await notify_cancellation(conn, row, at=at)
-    if target is ClassStatus.ENDED and row["provider"] == "google_meet":
-        # Meet sends no attendance or recording events: pull them once it is over.
-        await enqueue_meet_pull(conn, class_id=class_id, org_id=row["org_id"], now=at)
-    return await append_event(
-        conn,
-        class_id,
-        "class:status",
-        {
-            "status": target.value,
-            "actual_start": values.get("actual_start", row["actual_start"]),
-            "actual_end": values.get("actual_end"),
-        },
-        now=at,
-    )
 
 
 async def record_participant(
@@ -416,27 +357,6 @@ async def record_participant(
     )
 
 
-async def notify_cancellation(conn: AsyncConnection, row: RowMapping, *, at: datetime) -> None:
-    students = (
-        await conn.scalars(
-            select(enrollments.c.user_id).where(
-                enrollments.c.org_id == row["org_id"], enrollments.c.course_id == row["course_id"]
-            )
-        )
-    ).all()
-    start = row["scheduled_start"].strftime("%Y-%m-%d %H:%M UTC")
-    await notify(
-        conn,
-        org_id=row["org_id"],
-        user_ids=list(students),
-        kind="class_cancelled",
-        class_id=row["id"],
-        title=f"Cancelled: {row['title']}",
-        body=f"The live class \u201c{row['title']}\u201d scheduled for {start} was cancelled.",
-        at=at,
-    )
-
-
 async def _require_room(
     conn: AsyncConnection, class_id: str, user_id: str, max_participants: int
 ) -> None:
@@ -455,164 +375,3 @@ async def _require_room(
     )
     if int(others or 0) >= max_participants:
         raise Conflict(f"the class is full ({max_participants} participants)")
-
-
-async def _roles_in(
-    conn: AsyncConnection, principal: Principal, rows: Sequence[RowMapping]
-) -> list[ClassRole]:
-    course_ids = {r["course_id"] for r in rows}
-    taught = set(
-        (
-            await conn.scalars(
-                select(course_mentors.c.course_id).where(
-                    course_mentors.c.org_id == principal.org_id,
-                    course_mentors.c.user_id == principal.user_id,
-                    course_mentors.c.course_id.in_(course_ids),
-                )
-            )
-        ).all()
-    )
-    roles: list[ClassRole] = []
-    for r in rows:
-        if r["host_user_id"] == principal.user_id:
-            roles.append(ClassRole.HOST)
-        elif principal.is_admin or r["course_id"] in taught:
-            roles.append(ClassRole.CO_HOST)
-        else:
-            roles.append(ClassRole.PARTICIPANT)
-    return roles
-
-
-async def _names(conn: AsyncConnection, rows: Sequence[RowMapping]) -> dict[tuple[str, str], str]:
-    keys = {(r["org_id"], r["host_user_id"]) for r in rows}
-    if not keys:
-        return {}
-    found = await conn.execute(
-        select(users.c.org_id, users.c.user_id, users.c.name).where(
-            or_(*(and_(users.c.org_id == o, users.c.user_id == u) for o, u in keys))
-        )
-    )
-    return {(o, u): n for o, u, n in found.all()}
-
-
-async def _participants(conn: AsyncConnection, class_id: str) -> list[ParticipantOut]:
-    iv = attendance_intervals
-    online_now = (
-        select(iv.c.user_id)
-        .where(iv.c.class_id == class_id, iv.c.ended_at.is_(None), iv.c.user_id.is_not(None))
-        .distinct()
-    )
-    cp = class_participants.c
-    rows = (
-        await conn.execute(
-            select(
-                cp.user_id,
-                cp.role,
-                cp.first_joined_at,
-                cp.last_seen_at,
-                func.coalesce(users.c.name, cp.user_id).label("name"),
-                cp.user_id.in_(online_now).label("online"),
-            )
-            .select_from(
-                class_participants.outerjoin(
-                    users, and_(users.c.org_id == cp.org_id, users.c.user_id == cp.user_id)
-                )
-            )
-            .where(cp.class_id == class_id, cp.removed_at.is_(None))
-            .order_by(cp.first_joined_at, cp.user_id)
-        )
-    ).mappings()
-    return [
-        ParticipantOut(
-            user=UserRef(id=r["user_id"], name=r["name"], role=r["role"]),
-            online=bool(r["online"]),
-            first_joined_at=r["first_joined_at"],
-            last_seen_at=r["last_seen_at"],
-        )
-        for r in rows
-    ]
-
-
-def _render(
-    row: RowMapping,
-    role: ClassRole,
-    online: int,
-    names: dict[tuple[str, str], str],
-    has_recordings: bool,
-) -> ClassOut:
-    host_id = row["host_user_id"]
-    is_host = role.is_host
-    return ClassOut(
-        id=row["id"],
-        course_id=row["course_id"],
-        title=row["title"],
-        description=row["description"],
-        status=ClassStatus(row["status"]),
-        scheduled_start=row["scheduled_start"],
-        scheduled_end=row["scheduled_end"],
-        timezone=row["timezone"],
-        actual_start=row["actual_start"],
-        actual_end=row["actual_end"],
-        provider=row["provider"],
-        join_url=row["join_url"],
-        host_url=row["host_url"] if is_host else None,
-        passcode=row["passcode"] if is_host else participant_passcode(row),
-        max_participants=row["max_participants"],
-        auto_recording=row["auto_recording"],
-        settings=ClassSettings.model_validate(row["settings"]),
-        host=UserRef(
-            id=host_id, name=names.get((row["org_id"], host_id), host_id), role=ClassRole.HOST
-        ),
-        your_role=role.value,
-        participant_count=online,
-        is_recorded=has_recordings or row["auto_recording"] == "cloud",
-        created_at=row["created_at"],
-        updated_at=row["updated_at"],
-    )
-
-
-def participant_passcode(row: RowMapping) -> str | None:
-    """The passcode, for participants only where the link does not carry it already.
-
-    Zoom embeds it in ``join_url`` as ``pwd=`` (an encrypted form); a link
-    without it makes Zoom ask, so participants need it then.
-    """
-    passcode: str | None = row["passcode"]
-    return None if passcode is None or "pwd=" in row["join_url"] else passcode
-
-
-def _meeting_columns(meeting: Meeting) -> dict[str, Any]:
-    return {
-        "provider": meeting.provider,
-        "provider_meeting_id": meeting.meeting_id,
-        "provider_data": dict(meeting.data),
-        "join_url": meeting.join_url,
-        "host_url": meeting.host_url,
-        "passcode": meeting.passcode,
-    }
-
-
-def _meeting_of(row: RowMapping) -> Meeting:
-    return Meeting(
-        provider=row["provider"],
-        meeting_id=row["provider_meeting_id"],
-        join_url=row["join_url"],
-        host_url=row["host_url"],
-        passcode=row["passcode"],
-        data=row["provider_data"],
-    )
-
-
-_PROVIDER_FIELDS = {"title", "description", "scheduled_start", "scheduled_end", "timezone"}
-
-
-def _touches_provider(changes: dict[str, Any], body: ClassUpdate) -> bool:
-    return bool(
-        _PROVIDER_FIELDS & changes.keys()
-        or "auto_recording" in changes
-        or body.join_url is not None
-        or (
-            body.settings is not None
-            and body.settings.model_fields_set & {"waiting_room", "join_before_host"}
-        )
-    )

@@ -34,7 +34,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from ..db.tables import live_classes
 from ..domain.lifecycle import ClassStatus
 from ..providers.google_meet import GoogleClient
-from ..services.classes import transition_in
+from ..services.class_status import transition_in
 from ..services.context import ServiceContext
 from .inbox import ClaimedEvent, Outcome
 

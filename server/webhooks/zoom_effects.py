@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ..db.tables import attendance_intervals, live_classes, users
 from ..domain.lifecycle import ClassStatus
-from ..services.classes import transition_in
+from ..services.class_status import transition_in
 from ..services.context import ServiceContext
 from ..services.recordings import RecordingFile, store_recording_files, tombstone_recordings
 from .inbox import ClaimedEvent, InboxStatus, Outcome

@@ -1,0 +1,157 @@
+"""What callers see of classes: rendering rows for a viewer, roles in bulk, participants."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import RowMapping, and_, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from ..auth import Principal
+from ..db.tables import attendance_intervals, class_participants, course_mentors, users
+from ..domain.lifecycle import ClassStatus
+from ..domain.roles import ClassRole
+from ..schemas.classes import ClassOut, ClassSettings, ParticipantOut
+from ..schemas.common import UserRef
+from .attendance import online_counts
+from .recordings import recorded_classes
+
+__all__ = ["participant_passcode", "participants_of", "render_classes", "roles_in"]
+
+
+async def render_classes(
+    conn: AsyncConnection, rows: Sequence[RowMapping], roles: list[ClassRole]
+) -> list[ClassOut]:
+    """Rows as their viewers (one role per row) see them, with online counts."""
+    ids = [r["id"] for r in rows]
+    online = await online_counts(conn, ids)
+    names = await _names(conn, rows)
+    recorded = await recorded_classes(conn, ids)
+    return [
+        render(row, role, online.get(row["id"], 0), names, row["id"] in recorded)
+        for row, role in zip(rows, roles, strict=True)
+    ]
+
+
+async def roles_in(
+    conn: AsyncConnection, principal: Principal, rows: Sequence[RowMapping]
+) -> list[ClassRole]:
+    course_ids = {r["course_id"] for r in rows}
+    taught = set(
+        (
+            await conn.scalars(
+                select(course_mentors.c.course_id).where(
+                    course_mentors.c.org_id == principal.org_id,
+                    course_mentors.c.user_id == principal.user_id,
+                    course_mentors.c.course_id.in_(course_ids),
+                )
+            )
+        ).all()
+    )
+    roles: list[ClassRole] = []
+    for r in rows:
+        if r["host_user_id"] == principal.user_id:
+            roles.append(ClassRole.HOST)
+        elif principal.is_admin or r["course_id"] in taught:
+            roles.append(ClassRole.CO_HOST)
+        else:
+            roles.append(ClassRole.PARTICIPANT)
+    return roles
+
+
+async def _names(conn: AsyncConnection, rows: Sequence[RowMapping]) -> dict[tuple[str, str], str]:
+    keys = {(r["org_id"], r["host_user_id"]) for r in rows}
+    if not keys:
+        return {}
+    found = await conn.execute(
+        select(users.c.org_id, users.c.user_id, users.c.name).where(
+            or_(*(and_(users.c.org_id == o, users.c.user_id == u) for o, u in keys))
+        )
+    )
+    return {(o, u): n for o, u, n in found.all()}
+
+
+async def participants_of(conn: AsyncConnection, class_id: str) -> list[ParticipantOut]:
+    iv = attendance_intervals
+    online_now = (
+        select(iv.c.user_id)
+        .where(iv.c.class_id == class_id, iv.c.ended_at.is_(None), iv.c.user_id.is_not(None))
+        .distinct()
+    )
+    cp = class_participants.c
+    rows = (
+        await conn.execute(
+            select(
+                cp.user_id,
+                cp.role,
+                cp.first_joined_at,
+                cp.last_seen_at,
+                func.coalesce(users.c.name, cp.user_id).label("name"),
+                cp.user_id.in_(online_now).label("online"),
+            )
+            .select_from(
+                class_participants.outerjoin(
+                    users, and_(users.c.org_id == cp.org_id, users.c.user_id == cp.user_id)
+                )
+            )
+            .where(cp.class_id == class_id, cp.removed_at.is_(None))
+            .order_by(cp.first_joined_at, cp.user_id)
+        )
+    ).mappings()
+    return [
+        ParticipantOut(
+            user=UserRef(id=r["user_id"], name=r["name"], role=r["role"]),
+            online=bool(r["online"]),
+            first_joined_at=r["first_joined_at"],
+            last_seen_at=r["last_seen_at"],
+        )
+        for r in rows
+    ]
+
+
+def render(
+    row: RowMapping,
+    role: ClassRole,
+    online: int,
+    names: dict[tuple[str, str], str],
+    has_recordings: bool,
+) -> ClassOut:
+    host_id = row["host_user_id"]
+    is_host = role.is_host
+    return ClassOut(
+        id=row["id"],
+        course_id=row["course_id"],
+        title=row["title"],
+        description=row["description"],
+        status=ClassStatus(row["status"]),
+        scheduled_start=row["scheduled_start"],
+        scheduled_end=row["scheduled_end"],
+        timezone=row["timezone"],
+        actual_start=row["actual_start"],
+        actual_end=row["actual_end"],
+        provider=row["provider"],
+        join_url=row["join_url"],
+        host_url=row["host_url"] if is_host else None,
+        passcode=row["passcode"] if is_host else participant_passcode(row),
+        max_participants=row["max_participants"],
+        auto_recording=row["auto_recording"],
+        settings=ClassSettings.model_validate(row["settings"]),
+        host=UserRef(
+            id=host_id, name=names.get((row["org_id"], host_id), host_id), role=ClassRole.HOST
+        ),
+        your_role=role.value,
+        participant_count=online,
+        is_recorded=has_recordings or row["auto_recording"] == "cloud",
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
+    )
+
+
+def participant_passcode(row: RowMapping) -> str | None:
+    """The passcode, for participants only where the link does not carry it already.
+
+    Zoom embeds it in ``join_url`` as ``pwd=`` (an encrypted form); a link
+    without it makes Zoom ask, so participants need it then.
+    """
+    passcode: str | None = row["passcode"]
+    return None if passcode is None or "pwd=" in row["join_url"] else passcode
