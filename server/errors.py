@@ -11,6 +11,7 @@ Every failure a caller can cause or observe is one of these::
      +-- PayloadTooLarge    413  payload_too_large  body over the configured limit
      +-- InvalidState       422  invalid_state      the resource's lifecycle refuses it
      +-- Closed             422  closed             class not live, poll closed, feature off
+                                                    (HTTP says invalid_state, its code list)
      +-- RateLimited        429  rate_limited       too many; carries ``retry_after``
      +-- ProviderError      502  provider_error     the meeting provider failed
      +-- Unavailable        503  unavailable        a backing service (database, broker) is down
@@ -48,6 +49,8 @@ class LiveclassError(Exception):
     """Root of every error a client may see."""
 
     code: ClassVar[str] = "internal"
+    # The HTTP envelope's code, where the HTTP spec names it differently.
+    http_code: ClassVar[str | None] = None
     status: ClassVar[int] = 500
 
     def __init__(self, message: str, *, details: Any = None) -> None:
@@ -99,11 +102,13 @@ class InvalidState(LiveclassError):
 class Closed(LiveclassError):
     """The class is not live, the poll is closed, or the feature is switched off.
 
-    Over HTTP this shares 422 with :class:`InvalidState`; over the socket it keeps
-    its own ``closed`` code as the real-time protocol requires.
+    Over the socket it keeps its own ``closed`` code as the real-time protocol
+    requires; HTTP has no such code, so there it is a 422 ``invalid_state``
+    with ``details: {"reason": "closed"}``.
     """
 
     code = "closed"
+    http_code = "invalid_state"
     status = 422
 
 
@@ -134,9 +139,12 @@ class Unavailable(LiveclassError):
 
 def http_body(error: LiveclassError) -> dict[str, Any]:
     """The HTTP error envelope of the spec."""
-    body: dict[str, Any] = {"code": error.code, "message": error.message}
-    if error.details is not None:
-        body["details"] = error.details
+    body: dict[str, Any] = {"code": error.http_code or error.code, "message": error.message}
+    details = error.details
+    if error.http_code is not None:
+        details = {"reason": error.code, **(details or {})}
+    if details is not None:
+        body["details"] = details
     return {"success": False, "error": body}
 
 

@@ -134,4 +134,9 @@ async def test_http_failures(platform: Platform) -> None:
     ended = await live_class(platform)
     await platform.call("POST", f"/api/live-classes/{ended}/end", mentor)
     late = await platform.call("POST", f"/api/live-classes/{ended}/chat", pupil, json={"text": "x"})
-    assert (late.status_code, late.json()["error"]["code"]) == (422, "closed")
+    error = late.json()["error"]
+    assert (late.status_code, error["code"], error["details"]) == (
+        422,
+        "invalid_state",
+        {"reason": "closed"},
+    )
