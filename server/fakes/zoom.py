@@ -41,6 +41,7 @@ import base64
 import secrets
 import string
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -139,24 +140,25 @@ class FakeZoom:
 
     def __post_init__(self) -> None:
         self.owner = self.add_user("owner@example.com", user_id="8lzIwvZTSOqjndWPbPqzuA")
+        api = self._bearer_only
         routes = [
             Route("/oauth/token", self._token, methods=["POST"]),
             Route("/oauth/authorize", self._authorize, methods=["GET"]),
-            Route("/v2/users/{user}/meetings", self._create, methods=["POST"]),
-            Route("/v2/meetings/{meeting}", self._get, methods=["GET"]),
-            Route("/v2/meetings/{meeting}", self._patch, methods=["PATCH"]),
-            Route("/v2/meetings/{meeting}", self._delete, methods=["DELETE"]),
-            Route("/v2/report/meetings/{meeting}/participants", self._participants),
-            Route("/v2/past_meetings/{meeting}/participants", self._participants),
-            Route("/v2/meetings/{meeting}/recordings", self._recordings, methods=["GET"]),
+            Route("/v2/users/{user}/meetings", api(self._create), methods=["POST"]),
+            Route("/v2/meetings/{meeting}", api(self._get), methods=["GET"]),
+            Route("/v2/meetings/{meeting}", api(self._patch), methods=["PATCH"]),
+            Route("/v2/meetings/{meeting}", api(self._delete), methods=["DELETE"]),
+            Route("/v2/report/meetings/{meeting}/participants", api(self._participants)),
+            Route("/v2/past_meetings/{meeting}/participants", api(self._participants)),
+            Route("/v2/meetings/{meeting}/recordings", api(self._recordings), methods=["GET"]),
             Route(
                 "/v2/meetings/{meeting}/recordings",
-                self._delete_recordings,
+                api(self._delete_recordings),
                 methods=["DELETE"],
             ),
             Route(
                 "/v2/meetings/{meeting}/recordings/{file}",
-                self._delete_recording_file,
+                api(self._delete_recording_file),
                 methods=["DELETE"],
             ),
             Route("/rec/download/{file}", self._download),
@@ -344,6 +346,20 @@ class FakeZoom:
             self._refresh_tokens[answer["refresh_token"]] = user_id
         return answer
 
+    def _bearer_only(
+        self, handler: Callable[[Request], Awaitable[Response]]
+    ) -> Callable[[Request], Awaitable[Response]]:
+        """Every ``/v2`` call needs a live bearer token; the caller lands in ``request.state``."""
+
+        async def checked(request: Request) -> Response:
+            caller = self._caller(request)
+            if isinstance(caller, Response):
+                return caller
+            request.state.caller = caller
+            return await handler(request)
+
+        return checked
+
     def _caller(self, request: Request) -> _Token | Response:
         value = bearer(request)
         token = self._tokens.get(value or "")
@@ -381,11 +397,8 @@ class FakeZoom:
         return None
 
     async def _create(self, request: Request) -> Response:
-        caller = self._caller(request)
-        if isinstance(caller, Response):
-            return caller
         ref = path_param(request, "user")
-        user = self._user(caller, ref)
+        user = self._user(request.state.caller, ref)
         if user is None:
             return _zoom_error(404, 1001, f"User does not exist: {ref}.")
         body = await request.json()
@@ -436,16 +449,10 @@ class FakeZoom:
         return meeting
 
     async def _get(self, request: Request) -> Response:
-        caller = self._caller(request)
-        if isinstance(caller, Response):
-            return caller
         meeting = self._meeting(request)
         return meeting if isinstance(meeting, Response) else JSONResponse(meeting)
 
     async def _patch(self, request: Request) -> Response:
-        caller = self._caller(request)
-        if isinstance(caller, Response):
-            return caller
         meeting = self._meeting(request)
         if isinstance(meeting, Response):
             return meeting
@@ -465,9 +472,6 @@ class FakeZoom:
         return Response(status_code=204)
 
     async def _delete(self, request: Request) -> Response:
-        caller = self._caller(request)
-        if isinstance(caller, Response):
-            return caller
         meeting = self._meeting(request)
         if isinstance(meeting, Response):
             return meeting
@@ -492,9 +496,6 @@ class FakeZoom:
         return _zoom_error(404, 3001, f"Meeting does not exist: {ref}.")
 
     async def _participants(self, request: Request) -> Response:
-        caller = self._caller(request)
-        if isinstance(caller, Response):
-            return caller
         instance = self._instance(request)
         if isinstance(instance, Response):
             return instance
@@ -542,9 +543,6 @@ class FakeZoom:
         return found
 
     async def _recordings(self, request: Request) -> Response:
-        caller = self._caller(request)
-        if isinstance(caller, Response):
-            return caller
         instance = self._recording(request)
         if isinstance(instance, Response):
             return instance
@@ -561,9 +559,6 @@ class FakeZoom:
         return JSONResponse({**instance.recording, "recording_files": files})
 
     async def _delete_recordings(self, request: Request) -> Response:
-        caller = self._caller(request)
-        if isinstance(caller, Response):
-            return caller
         instance = self._recording(request)
         if isinstance(instance, Response):
             return instance
@@ -574,9 +569,6 @@ class FakeZoom:
         return Response(status_code=204)
 
     async def _delete_recording_file(self, request: Request) -> Response:
-        caller = self._caller(request)
-        if isinstance(caller, Response):
-            return caller
         instance = self._recording(request)
         if isinstance(instance, Response):
             return instance
