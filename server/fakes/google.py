@@ -51,6 +51,7 @@ import re
 import secrets
 import string
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -137,13 +138,17 @@ class FakeGoogle:
             Route(events + "/{event}", self._delete, methods=["DELETE"]),
             Route("/calendar/v3/channels/stop", self._stop, methods=["POST"]),
             Route("/v2/conferenceRecords", self._records),
-            Route("/v2/conferenceRecords/{record}/participants", self._participants),
+            Route(
+                "/v2/conferenceRecords/{record}/participants", self._conference_list("participants")
+            ),
             Route(
                 "/v2/conferenceRecords/{record}/participants/{participant}/participantSessions",
                 self._sessions,
             ),
-            Route("/v2/conferenceRecords/{record}/recordings", self._recordings),
-            Route("/v2/conferenceRecords/{record}/transcripts", self._transcripts),
+            Route("/v2/conferenceRecords/{record}/recordings", self._conference_list("recordings")),
+            Route(
+                "/v2/conferenceRecords/{record}/transcripts", self._conference_list("transcripts")
+            ),
         ]
         inner = Starlette(routes=routes)
         self.app = FaultMiddleware(inner, self.faults, ("/calendar/", "/v2/"))
@@ -574,14 +579,19 @@ class FakeGoogle:
             records = [r for r in records if r["_meeting_code"] == match.group(1)]
         return self._page(request, "conferenceRecords", records)
 
-    async def _participants(self, request: Request) -> Response:
-        denied = self._authorized(request, meet=True)
-        if denied:
-            return denied
-        conference = self._conference(request)
-        if isinstance(conference, Response):
-            return conference
-        return self._page(request, "participants", conference.participants)
+    def _conference_list(self, kind: str) -> Callable[[Request], Awaitable[Response]]:
+        """``GET conferenceRecords/{record}/<kind>``: one page of that list of the conference."""
+
+        async def listing(request: Request) -> Response:
+            denied = self._authorized(request, meet=True)
+            if denied:
+                return denied
+            conference = self._conference(request)
+            if isinstance(conference, Response):
+                return conference
+            return self._page(request, kind, getattr(conference, kind))
+
+        return listing
 
     async def _sessions(self, request: Request) -> Response:
         denied = self._authorized(request, meet=True)
@@ -594,24 +604,6 @@ class FakeGoogle:
         if name not in conference.sessions:
             return _meet_error(404, "Requested entity was not found.", "NOT_FOUND")
         return self._page(request, "participantSessions", conference.sessions[name])
-
-    async def _recordings(self, request: Request) -> Response:
-        denied = self._authorized(request, meet=True)
-        if denied:
-            return denied
-        conference = self._conference(request)
-        if isinstance(conference, Response):
-            return conference
-        return self._page(request, "recordings", conference.recordings)
-
-    async def _transcripts(self, request: Request) -> Response:
-        denied = self._authorized(request, meet=True)
-        if denied:
-            return denied
-        conference = self._conference(request)
-        if isinstance(conference, Response):
-            return conference
-        return self._page(request, "transcripts", conference.transcripts)
 
 
 def create_fake_google(*, clock: Clock = time.time) -> FakeGoogle:
