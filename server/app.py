@@ -58,6 +58,7 @@ from .webhooks.google_effects import GoogleEffects
 from .webhooks.inbox import Inbox
 from .webhooks.worker import WebhookWorker
 from .webhooks.zoom_effects import ZoomEffects
+from .webhooks.zoom_report import ZoomReportPull
 
 __all__ = ["create_app"]
 
@@ -142,7 +143,7 @@ def create_app(
         max_attempts=settings.webhook_max_attempts,
         retry_base_seconds=settings.webhook_retry_base_seconds,
     )
-    zoom_effects = ZoomEffects(ctx)
+    zoom_effects = ZoomEffects(ctx, ZoomReportPull(zoom))
     worker = WebhookWorker(
         ctx,
         inbox,

@@ -210,10 +210,17 @@ class FakeZoom:
         self.meetings[meeting_id]["status"] = "started"
 
     def add_instance(
-        self, meeting_id: int, *, uuid: str | None = None, participants: int = 0
+        self,
+        meeting_id: int,
+        *,
+        uuid: str | None = None,
+        participants: int = 0,
+        rows: list[dict[str, Any]] | None = None,
     ) -> str:
-        """A held instance of a meeting with ``participants`` report rows; returns its UUID."""
+        """A held instance of a meeting with ``participants`` made-up report rows (or
+        the given ``rows``, in the report's shape); returns its UUID."""
         instance = _Instance(meeting_id, uuid or _new_uuid())
+        instance.participants.extend(rows or [])
         start = datetime(2026, 1, 5, 15, 0, tzinfo=UTC)
         for n in range(participants):
             joined = start + timedelta(seconds=n)

@@ -20,17 +20,18 @@ from pydantic import ValidationError
 from sqlalchemy import RowMapping, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from ..db.tables import attendance_intervals, live_classes, users
+from ..db.tables import attendance_intervals, live_classes
 from ..domain.lifecycle import ClassStatus
 from ..services.class_status import transition_in
 from ..services.context import ServiceContext
 from ..services.recordings import RecordingFile, store_recording_files, tombstone_recordings
 from .inbox import ClaimedEvent, InboxStatus, Outcome
-from .zoom_events import ZoomEnvelope, ZoomParticipant
+from .zoom_events import ZoomEnvelope
+from .zoom_people import PROVIDER_SOURCE, attendee_columns
+from .zoom_report import REPORT_JOB, ZoomReportPull, queue_report_pull
 
 __all__ = ["ZoomEffects"]
 
-PROVIDER_SOURCE = "provider"
 _ORPHAN = "|leave-first"
 _iv = attendance_intervals.c
 
@@ -40,8 +41,9 @@ Effect = Callable[[AsyncConnection, RowMapping, ZoomEnvelope], Awaitable[Outcome
 
 
 class ZoomEffects:
-    def __init__(self, ctx: ServiceContext) -> None:
+    def __init__(self, ctx: ServiceContext, report: ZoomReportPull) -> None:
         self._ctx = ctx
+        self._report = report
         self._effects: dict[str, Effect] = {
             "meeting.started": self._started,
             "meeting.ended": self._ended,
@@ -56,8 +58,14 @@ class ZoomEffects:
     def register(self, event: str, effect: Effect) -> None:
         self._effects[event] = effect
 
+    async def prepare(self, event: ClaimedEvent) -> ClaimedEvent:
+        """Only the report job calls Zoom; events carry all they need."""
+        return await self._report.prepare(event) if event.event_type == REPORT_JOB else event
+
     async def locate(self, conn: AsyncConnection, event: ClaimedEvent) -> RowMapping | None:
         """The class whose Zoom meeting the event names, if any."""
+        if event.event_type == REPORT_JOB:
+            return await self._report.locate(conn, event)
         meeting = event.payload.get("payload", {}).get("object", {}).get("id")
         if meeting is None:
             return None
@@ -75,6 +83,8 @@ class ZoomEffects:
         )
 
     async def apply(self, conn: AsyncConnection, event: ClaimedEvent) -> Outcome:
+        if event.event_type == REPORT_JOB:
+            return await self._report.apply(conn, event)
         effect = self._effects.get(event.event_type)
         if effect is None:
             return Outcome(InboxStatus.IGNORED, note=f"no effect for {event.event_type}")
@@ -102,6 +112,9 @@ class ZoomEffects:
 
     async def _ended(self, conn: AsyncConnection, row: RowMapping, env: ZoomEnvelope) -> Outcome:
         meeting = env.payload.object
+        if meeting.uuid:
+            # Whatever the class's state, the instance's attendance gets reconciled.
+            await queue_report_pull(conn, row, meeting.uuid, now=self._ctx.clock())
         status = ClassStatus(row["status"])
         if status.is_final:
             return Outcome(InboxStatus.IGNORED, note=f"class already {status.value}")
@@ -121,7 +134,9 @@ class ZoomEffects:
         if person is None:
             return _NO_PARTICIPANT
         at = person.join_time or self._ctx.clock()
-        who = await self._who(conn, row, person)
+        who = await attendee_columns(
+            conn, row["org_id"], person.email, person.key, person.user_name
+        )
         key = f"zoom:{person.key}"
         orphan = await conn.execute(
             update(attendance_intervals)
@@ -161,7 +176,9 @@ class ZoomEffects:
                 update(attendance_intervals).where(_iv.id == opened).values(ended_at=at)
             )
             return Outcome()
-        who = await self._who(conn, row, person)
+        who = await attendee_columns(
+            conn, row["org_id"], person.email, person.key, person.user_name
+        )
         await conn.execute(
             attendance_intervals.insert().values(
                 class_id=row["id"],
@@ -214,23 +231,3 @@ class ZoomEffects:
             now=self._ctx.clock(),
         )
         return Outcome(note=f"{gone} recording file(s) marked deleted")
-
-    async def _who(
-        self, conn: AsyncConnection, row: RowMapping, person: ZoomParticipant
-    ) -> dict[str, str | None]:
-        if person.email:
-            user_id = await conn.scalar(
-                select(users.c.user_id)
-                .where(
-                    users.c.org_id == row["org_id"],
-                    func.lower(users.c.email) == person.email.lower(),
-                )
-                .limit(1)
-            )
-            if user_id is not None:
-                return {"user_id": user_id, "guest_key": None, "guest_name": None}
-        return {
-            "user_id": None,
-            "guest_key": f"zoom:{person.key}",
-            "guest_name": (person.user_name or "Zoom guest")[:200],
-        }

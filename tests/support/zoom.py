@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
@@ -35,8 +36,10 @@ class ZoomDriver:
         return f"{self.platform.server.url}/api/zoom/webhook"
 
     def meeting(self, created: dict[str, Any], start: datetime) -> ZoomMeetingFacts:
-        """The Zoom meeting behind a class the scripted provider created."""
-        meeting_id = created["join_url"].rsplit("/", 1)[1]
+        """The Zoom meeting behind a class (scripted provider or fake Zoom link)."""
+        found = re.search(r"/j/(\d+)", created["join_url"])
+        assert found is not None, created["join_url"]
+        meeting_id = found.group(1)
         return ZoomMeetingFacts(
             id=int(meeting_id),
             uuid=secrets.token_urlsafe(16) + "==",
