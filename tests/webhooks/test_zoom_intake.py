@@ -10,8 +10,10 @@ import time
 from sqlalchemy import func, select
 
 from server.db.tables import webhook_events
-from tests.support.backends import ZOOM_WEBHOOK_SECRET
+from server.fakes.zoom_webhooks import ZoomWebhookSender
+from tests.support.backends import ZOOM_WEBHOOK_SECRET, Backend
 from tests.support.platform import Platform
+from tests.support.servers import serve_app
 from tests.support.zoom import ZoomDriver
 
 
@@ -104,3 +106,13 @@ async def test_oversized_bodies_are_refused(platform: Platform) -> None:
     huge = b'{"event":"x","pad":"' + b"a" * platform.server.settings.max_body_bytes + b'"}'
     answer = await zoom.send(huge)
     assert answer.status_code == 413
+
+
+async def test_an_event_that_cannot_be_stored_gets_503_so_zoom_retries(backend: Backend) -> None:
+    settings = backend.settings(database_url="postgresql+asyncpg://nobody@127.0.0.1:1/none")
+    sender = ZoomWebhookSender(ZOOM_WEBHOOK_SECRET)
+    body = {"event": "meeting.started", "event_ts": 1, "payload": {"object": {"id": "1"}}}
+    async with serve_app(settings) as live:
+        answer = await sender.send(f"{live.url}/api/zoom/webhook", body)
+    assert answer.status_code == 503
+    assert answer.json()["error"]["code"] == "unavailable"
