@@ -8,7 +8,6 @@ from __future__ import annotations
 import asyncio
 import os
 import secrets
-import socket
 import statistics
 import sys
 from collections.abc import AsyncIterator
@@ -18,6 +17,7 @@ from pathlib import Path
 import asyncpg
 import httpx
 
+from server.fakes.serving import free_port
 from server.migrate import upgrade
 
 __all__ = ["cpu_of", "free_port", "percentiles", "scratch_postgres", "servers"]
@@ -31,13 +31,6 @@ SERVE = (
     "uvicorn.run(create_app(load_settings()), host='127.0.0.1', port=int(sys.argv[1]),\n"
     "            log_level='warning', ws_per_message_deflate=False)\n"
 )
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 def cpu_of(pid: int) -> float:

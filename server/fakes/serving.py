@@ -3,13 +3,22 @@
 from __future__ import annotations
 
 import asyncio
+import socket
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
 import uvicorn
 
-__all__ = ["serve_asgi"]
+__all__ = ["free_port", "serve_asgi"]
+
+
+def free_port() -> int:
+    """A port nothing listens on now (for a server whose URL must be known before it starts)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
 
 
 @asynccontextmanager

@@ -2,14 +2,40 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import RowMapping
 
-from ..providers.base import Meeting
-from ..schemas.classes import ClassUpdate
+from ..providers.base import Meeting, MeetingRequest
+from ..schemas.classes import ClassSettings, ClassUpdate
 
-__all__ = ["meeting_columns", "meeting_of", "touches_provider"]
+__all__ = ["meeting_columns", "meeting_of", "meeting_request", "touches_provider"]
+
+
+def meeting_request(
+    values: Mapping[str, Any],
+    settings: ClassSettings,
+    *,
+    host_email: str | None,
+    manual_join_url: str | None,
+) -> MeetingRequest:
+    """What the provider needs, from a class's column values (stored, or about to be)."""
+    return MeetingRequest(
+        class_id=values["id"],
+        org_id=values["org_id"],
+        title=values["title"],
+        description=values["description"],
+        start=values["scheduled_start"],
+        end=values["scheduled_end"],
+        timezone=values["timezone"],
+        auto_recording=values["auto_recording"],
+        host_user_id=values["host_user_id"],
+        host_email=host_email,
+        waiting_room=settings.waiting_room,
+        join_before_host=settings.join_before_host,
+        manual_join_url=manual_join_url,
+    )
 
 
 def meeting_columns(meeting: Meeting) -> dict[str, Any]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import secrets
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -28,7 +29,7 @@ from ..domain.lifecycle import ClassStatus
 from ..domain.recording_access import Viewer
 from ..domain.roles import ClassRole
 from ..errors import Conflict, Forbidden, InvalidState, NotFound, bad_field
-from ..providers.base import Attendee, MeetingRequest
+from ..providers.base import Attendee
 from ..schemas.classes import (
     ClassCreate,
     ClassDetail,
@@ -43,7 +44,7 @@ from ..schemas.classes import (
 from ..webhooks.google_jobs import enqueue_channel_open
 from .access import ClassAccess, load_class, require_host, teaches
 from .attendance import close_intervals, open_interval
-from .class_meetings import meeting_columns, meeting_of, touches_provider
+from .class_meetings import meeting_columns, meeting_of, meeting_request, touches_provider
 from .class_status import transition_in
 from .class_views import participant_passcode, participants_of, render_classes, roles_in
 from .context import ServiceContext
@@ -138,45 +139,34 @@ class ClassService:
         provider_name = body.provider or self._ctx.settings.default_provider
         provider = self._ctx.providers.get(provider_name)
         class_id = secrets.token_hex(12)
-        request = MeetingRequest(
-            class_id=class_id,
-            org_id=principal.org_id,
-            title=body.title,
-            description=body.description,
-            start=body.scheduled_start,
-            end=body.scheduled_end,
-            timezone=body.timezone,
-            auto_recording=body.auto_recording,
-            host_user_id=principal.user_id,
-            host_email=principal.email,
-            waiting_room=body.settings.waiting_room,
-            join_before_host=body.settings.join_before_host,
-            manual_join_url=body.join_url,
+        values: dict[str, Any] = {
+            "id": class_id,
+            "org_id": principal.org_id,
+            "course_id": body.course_id,
+            "title": body.title,
+            "description": body.description,
+            "status": ClassStatus.SCHEDULED.value,
+            "scheduled_start": body.scheduled_start,
+            "scheduled_end": body.scheduled_end,
+            "timezone": body.timezone,
+            "host_user_id": principal.user_id,
+            "max_participants": body.max_participants,
+            "auto_recording": body.auto_recording,
+            "settings": body.settings.model_dump(),
+            "created_by": principal.user_id,
+        }
+        meeting = await provider.create_meeting(
+            meeting_request(
+                values, body.settings, host_email=principal.email, manual_join_url=body.join_url
+            )
         )
-        meeting = await provider.create_meeting(request)
         now = self._ctx.clock()
         try:
             async with self._ctx.db.write() as conn:
                 await remember_user(self._ctx.db, conn, principal)
                 await conn.execute(
                     insert(live_classes).values(
-                        id=class_id,
-                        org_id=principal.org_id,
-                        course_id=body.course_id,
-                        title=body.title,
-                        description=body.description,
-                        status=ClassStatus.SCHEDULED.value,
-                        scheduled_start=body.scheduled_start,
-                        scheduled_end=body.scheduled_end,
-                        timezone=body.timezone,
-                        host_user_id=principal.user_id,
-                        max_participants=body.max_participants,
-                        auto_recording=body.auto_recording,
-                        settings=body.settings.model_dump(),
-                        created_by=principal.user_id,
-                        created_at=now,
-                        updated_at=now,
-                        **meeting_columns(meeting),
+                        **values, created_at=now, updated_at=now, **meeting_columns(meeting)
                     )
                 )
                 if meeting.provider == "google_meet":
@@ -214,19 +204,8 @@ class ClassService:
         meeting = meeting_of(row)
         if touches_provider(changes, body):
             provider = self._ctx.providers.get(row["provider"])
-            request = MeetingRequest(
-                class_id=class_id,
-                org_id=row["org_id"],
-                title=changes.get("title", row["title"]),
-                description=changes.get("description", row["description"]),
-                start=start,
-                end=end,
-                timezone=changes.get("timezone", row["timezone"]),
-                auto_recording=changes.get("auto_recording", row["auto_recording"]),
-                host_user_id=row["host_user_id"],
-                waiting_room=settings.waiting_room,
-                join_before_host=settings.join_before_host,
-                manual_join_url=body.join_url,
+            request = meeting_request(
+                {**row, **changes}, settings, host_email=None, manual_join_url=body.join_url
             )
             meeting = await provider.update_meeting(meeting, request)
             changes.update(meeting_columns(meeting))
