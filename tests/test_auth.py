@@ -34,7 +34,8 @@ def claims(**overrides: Any) -> dict[str, Any]:
         "org": "acme",
         "role": "mentor",
         "name": "Ada",
-        "exp": datetime.now(UTC) + timedelta(minutes=5),
+        # Far ahead: the parameter lists below are built at collection, long before they run.
+        "exp": datetime.now(UTC) + timedelta(days=1),
     }
     base.update(overrides)
     return {k: v for k, v in base.items() if v is not None}
