@@ -143,8 +143,9 @@ def http_body(error: LiveclassError) -> dict[str, Any]:
     details = error.details
     if error.http_code is not None:
         details = {"reason": error.code, **(details or {})}
-    if details is not None:
-        body["details"] = details
+    if details:
+        # The documented shape is ``{name: text}``: numbers and ids are written as text.
+        body["details"] = {str(k): str(v) for k, v in dict(details).items() if v is not None}
     return {"success": False, "error": body}
 
 

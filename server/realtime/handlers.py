@@ -38,6 +38,7 @@ from ..schemas.interactions import (
     ResourceShare,
     Resync,
 )
+from ..schemas.text import refuse_control_characters
 from ..services import (
     chat,
     classroom,
@@ -194,6 +195,7 @@ def parse(model: type[M], args: tuple[Any, ...]) -> M:
     """The one payload, validated strictly; ``bad_request`` naming the first bad field."""
     if len(args) != 1 or not isinstance(args[0], dict):
         raise BadRequest("the payload must be one JSON object")
+    refuse_control_characters(args[0])
     try:
         return model.model_validate(args[0], strict=True)
     except ValidationError as exc:
