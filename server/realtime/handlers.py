@@ -52,6 +52,7 @@ from ..services import (
 from ..services.access import load_class
 from ..services.context import ServiceContext
 from .hub import Hub
+from .packets import REFUSED_EVENT
 from .server import principal_of
 
 __all__ = ["register"]
@@ -180,6 +181,11 @@ def register(sio: socketio.AsyncServer, ctx: ServiceContext, hub: Hub, metrics: 
     async def unknown(event: str, sid: str, *args: Any) -> dict[str, Any]:
         return ack_body(BadRequest(f"unknown event {event!r}"))
 
+    async def refused(sid: str, *args: Any) -> dict[str, Any]:
+        # What the transport put in place of an event too large or too deep to parse.
+        reason = args[0] if len(args) == 1 and isinstance(args[0], str) else "refused"
+        return ack_body(BadRequest(f"{reason}; nothing was done"))
+
     async def disconnect(sid: str, reason: Any = None) -> None:
         metrics.open_sockets.dec()
         try:
@@ -187,6 +193,7 @@ def register(sio: socketio.AsyncServer, ctx: ServiceContext, hub: Hub, metrics: 
         except Exception:
             log.exception("cleaning up after socket %s failed", sid)
 
+    sio.on(REFUSED_EVENT, refused)
     sio.on("*", unknown)
     sio.on("disconnect", disconnect)
 
