@@ -20,6 +20,7 @@ from server.errors import (
     ack_body,
     http_body,
 )
+from server.schemas.common import ErrorEnvelope
 
 CASES: list[tuple[LiveclassError, int, str, str]] = [
     (BadRequest("b", details={"title": "required"}), 400, "bad_request", "bad_request"),
@@ -57,3 +58,9 @@ def test_details_survive_and_closed_says_why_over_http() -> None:
     }
     assert http_body(Closed("chat is off"))["error"]["details"] == {"reason": "closed"}
     assert "details" not in http_body(NotFound("n"))["error"]
+
+
+def test_details_are_text_as_the_schema_says() -> None:
+    error = ProviderError("zoom answered 429", provider="zoom", details={"status": 429, "x": None})
+    assert http_body(error)["error"]["details"] == {"status": "429"}
+    assert ErrorEnvelope.model_validate(http_body(error))
