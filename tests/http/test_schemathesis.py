@@ -15,7 +15,7 @@ OAuth routes answer without following a redirect to a provider
 (``tests/integrations`` drives them against the fakes).
 
 The budget is ``LIVECLASS_TEST_SCHEMA_EXAMPLES`` examples per operation, mode
-and role (default 6, which keeps CI to a few minutes per backend on a small
+and role (default 4, which keeps CI to a few minutes per backend on a small
 machine); raise it for a longer run by hand.  Generation runs in a worker
 thread, since schemathesis calls synchronously while the server is served by
 this test's event loop.
@@ -43,7 +43,7 @@ from schemathesis.specs.openapi.checks import (
 from tests.support.platform import Person, Platform
 from tests.support.sockets import live_class
 
-EXAMPLES = int(os.environ.get("LIVECLASS_TEST_SCHEMA_EXAMPLES", "6"))
+EXAMPLES = int(os.environ.get("LIVECLASS_TEST_SCHEMA_EXAMPLES", "4"))
 
 
 def no_internal_error(ctx: Any, response: Any, case: Any) -> None:
