@@ -24,6 +24,7 @@ from ..auth import Principal
 from ..errors import BadRequest, PayloadTooLarge, bad_field
 from ..schemas.common import QueryModel
 from ..schemas.text import refuse_control_characters
+from ..schemas.validation import invalid
 from ..services.context import ServiceContext
 from .responses import json_response
 
@@ -182,7 +183,10 @@ def parse_query(model: type[Q], request: Request) -> Q:
             raise bad_field(name, f"query parameter {name!r} is given more than once")
         seen.add(name)
         refuse_control_characters(value, name)
-    return _validate(model, dict(request.query_params), "query")
+    try:
+        return model.model_validate(dict(request.query_params))
+    except ValidationError as exc:
+        raise invalid(exc) from None
 
 
 # A JSON text can carry a control character only escaped (\u0000-\u001f, \u007f, \b, \f)
@@ -208,21 +212,4 @@ def parse_body(model: type[B], raw: bytes) -> B:
             raise BadRequest(f"malformed JSON: {first['msg']}") from None
         if first["type"] == "model_type" and not first["loc"]:
             raise BadRequest("the body must be a JSON object") from None
-        raise BadRequest("invalid body", details=validation_details(exc)) from None
-
-
-def _validate(model: type[Q], data: Any, where: str) -> Q:
-    try:
-        return model.model_validate(data)
-    except ValidationError as exc:
-        raise BadRequest(f"invalid {where}", details=validation_details(exc)) from None
-
-
-def validation_details(exc: ValidationError) -> dict[str, str]:
-    """``{"field.path": "message"}`` for each problem, as the error envelope's details."""
-    details: dict[str, str] = {}
-    for error in exc.errors(include_url=False):
-        path = ".".join(str(part) for part in error["loc"]) or "body"
-        message = error["msg"].removeprefix("Value error, ")
-        details.setdefault(path, message)
-    return details
+        raise invalid(exc) from None

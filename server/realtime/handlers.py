@@ -18,7 +18,6 @@ from pydantic import BaseModel, ValidationError
 
 from ..auth import Principal
 from ..errors import INTERNAL_ACK, BadRequest, LiveclassError, RateLimited, ack_body
-from ..http.routing import validation_details
 from ..metrics import Metrics
 from ..schemas.common import UserRef
 from ..schemas.interactions import (
@@ -39,6 +38,7 @@ from ..schemas.interactions import (
     Resync,
 )
 from ..schemas.text import refuse_control_characters
+from ..schemas.validation import invalid
 from ..services import (
     chat,
     classroom,
@@ -206,9 +206,7 @@ def parse(model: type[M], args: tuple[Any, ...]) -> M:
     try:
         return model.model_validate(args[0], strict=True)
     except ValidationError as exc:
-        details = validation_details(exc)
-        field, message = next(iter(details.items()))
-        raise BadRequest(f"{field}: {message}", details=details) from None
+        raise invalid(exc) from None
 
 
 def _json(model: BaseModel) -> dict[str, Any]:
