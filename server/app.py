@@ -99,6 +99,7 @@ def create_app(
         cors_origins=settings.cors_origins,
         redis_url=settings.redis_url,
         redis_prefix=settings.redis_prefix,
+        max_event_bytes=settings.socket_max_event_bytes,
     )
     db = Database(settings.database_url, pool_size=settings.database_pool_size)
     redis = aioredis.from_url(settings.redis_url) if settings.redis_url else None

@@ -17,6 +17,7 @@ from typing import Any
 import jwt
 
 from .errors import Unauthorized
+from .schemas.text import CONTROL_CHARACTERS, without_control_characters
 from .settings import Settings
 
 __all__ = ["Principal", "Role", "TokenVerifier", "issue_token"]
@@ -98,23 +99,20 @@ class TokenVerifier:
 
 
 def _principal(claims: dict[str, Any]) -> Principal:
-    sub, org = claims.get("sub"), claims.get("org")
-    if not isinstance(sub, str) or not sub or len(sub) > 64:
-        raise Unauthorized("invalid token: 'sub' must be a string of 1 to 64 characters")
-    if not isinstance(org, str) or not org or len(org) > 64:
-        raise Unauthorized("invalid token: 'org' must be a string of 1 to 64 characters")
+    sub, org = _id_claim(claims, "sub"), _id_claim(claims, "org")
     try:
         role = Role(claims.get("role", Role.STUDENT.value))
     except ValueError:
         raise Unauthorized("invalid token: 'role' must be student, mentor or admin") from None
+    # The platform signed these for display: shown cleaned rather than refused.
     name = claims.get("name")
     email = claims.get("email")
     return Principal(
         user_id=sub,
         org_id=org,
         role=role,
-        name=name[:200] if isinstance(name, str) and name else sub,
-        email=email[:320] if isinstance(email, str) and email else None,
+        name=without_control_characters(name[:200]) if isinstance(name, str) and name else sub,
+        email=without_control_characters(email[:320]) if isinstance(email, str) and email else None,
         expires_at=_moment(claims["exp"]),
     )
 
@@ -125,6 +123,16 @@ def _moment(exp: Any) -> datetime:
         return datetime.fromtimestamp(exp, UTC)
     except (OverflowError, ValueError, OSError):
         raise Unauthorized("invalid token: 'exp' is out of range") from None
+
+
+def _id_claim(claims: dict[str, Any], claim: str) -> str:
+    value = claims.get(claim)
+    if not isinstance(value, str) or not value or len(value) > 64:
+        raise Unauthorized(f"invalid token: '{claim}' must be a string of 1 to 64 characters")
+    # Ids are compared exactly, so one with a control character is refused, not cleaned.
+    if CONTROL_CHARACTERS.search(value):
+        raise Unauthorized(f"invalid token: '{claim}' contains control characters")
+    return value
 
 
 def issue_token(

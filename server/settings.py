@@ -91,6 +91,12 @@ class Settings(BaseSettings):
     attendance_present_percent: float = Field(default=75.0, gt=0, le=100)
 
     # -- real-time classroom -----------------------------------------------------
+    socket_max_event_bytes: int = Field(
+        default=65_536,
+        ge=1024,
+        le=1_000_000,
+        description="Largest client event (UTF-8 JSON) answered; larger ones get bad_request",
+    )
     rate_limit_chat: str = Field(
         default="5 per 5 seconds", description="Chat messages per participant and class"
     )

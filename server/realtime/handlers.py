@@ -18,7 +18,6 @@ from pydantic import BaseModel, ValidationError
 
 from ..auth import Principal
 from ..errors import INTERNAL_ACK, BadRequest, LiveclassError, RateLimited, ack_body
-from ..http.routing import validation_details
 from ..metrics import Metrics
 from ..schemas.common import UserRef
 from ..schemas.interactions import (
@@ -38,6 +37,8 @@ from ..schemas.interactions import (
     ResourceShare,
     Resync,
 )
+from ..schemas.text import refuse_control_characters
+from ..schemas.validation import invalid
 from ..services import (
     chat,
     classroom,
@@ -52,6 +53,7 @@ from ..services.access import load_class
 from ..services.context import ServiceContext
 from .expiry import TokenExpiry
 from .hub import Hub
+from .packets import REFUSED_EVENT
 from .server import principal_of
 
 __all__ = ["register"]
@@ -185,6 +187,11 @@ def register(sio: socketio.AsyncServer, ctx: ServiceContext, hub: Hub, metrics: 
             return refused
         return ack_body(BadRequest(f"unknown event {event!r}"))
 
+    async def refused(sid: str, *args: Any) -> dict[str, Any]:
+        # What the transport put in place of an event too large or too deep to parse.
+        reason = args[0] if len(args) == 1 and isinstance(args[0], str) else "refused"
+        return ack_body(BadRequest(f"{reason}; nothing was done"))
+
     async def disconnect(sid: str, reason: Any = None) -> None:
         metrics.open_sockets.dec()
         try:
@@ -192,6 +199,7 @@ def register(sio: socketio.AsyncServer, ctx: ServiceContext, hub: Hub, metrics: 
         except Exception:
             log.exception("cleaning up after socket %s failed", sid)
 
+    sio.on(REFUSED_EVENT, refused)
     sio.on("*", unknown)
     sio.on("disconnect", disconnect)
 
@@ -200,12 +208,11 @@ def parse(model: type[M], args: tuple[Any, ...]) -> M:
     """The one payload, validated strictly; ``bad_request`` naming the first bad field."""
     if len(args) != 1 or not isinstance(args[0], dict):
         raise BadRequest("the payload must be one JSON object")
+    refuse_control_characters(args[0])
     try:
         return model.model_validate(args[0], strict=True)
     except ValidationError as exc:
-        details = validation_details(exc)
-        field, message = next(iter(details.items()))
-        raise BadRequest(f"{field}: {message}", details=details) from None
+        raise invalid(exc) from None
 
 
 def _json(model: BaseModel) -> dict[str, Any]:

@@ -16,6 +16,7 @@ import socketio
 from ..auth import Principal, TokenVerifier
 from ..errors import LiveclassError
 from ..metrics import Metrics
+from .packets import TRANSPORT_MAX_BYTES, bounded_packet_class
 
 __all__ = ["create_socket_server", "principal_of"]
 
@@ -29,6 +30,7 @@ def create_socket_server(
     cors_origins: list[str],
     redis_url: str | None,
     redis_prefix: str,
+    max_event_bytes: int,
 ) -> socketio.AsyncServer:
     manager = (
         socketio.AsyncRedisManager(redis_url, channel=f"{redis_prefix}:socketio")
@@ -41,6 +43,8 @@ def create_socket_server(
         cors_allowed_origins="*" if cors_origins == ["*"] else cors_origins,
         logger=False,
         engineio_logger=False,
+        serializer=bounded_packet_class(max_event_bytes),
+        max_http_buffer_size=TRANSPORT_MAX_BYTES,
     )
 
     async def connect(sid: str, environ: dict[str, Any], auth: Any) -> None:

@@ -39,6 +39,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ..db.tables import attendance_intervals, live_classes
 from ..providers.google_meet import GoogleClient
+from ..schemas.text import without_control_characters
 from ..services.context import ServiceContext
 from ..services.recordings import RecordingFile, store_recording_files
 from .inbox import ClaimedEvent, InboxStatus, Outcome
@@ -84,7 +85,8 @@ class MeetPull:
         async for record in self._client.conference_records(org_id, code):
             name = record["name"]
             async for person in self._client.participants(org_id, name):
-                guest_key, guest_name = _guest(person)
+                # Google's text is applied cleaned, like Zoom's (see server.schemas.text).
+                guest_key, guest_name = _guest(without_control_characters(person))
                 async for session in self._client.participant_sessions(org_id, person["name"]):
                     pulled.sessions.append(
                         _Session(

@@ -29,6 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ..db.tables import attendance_intervals, live_classes
 from ..providers.zoom import ZoomClient
+from ..schemas.text import without_control_characters
 from .inbox import ClaimedEvent, InboxStatus, IncomingEvent, Outcome, enqueue
 from .zoom_people import PROVIDER_SOURCE, attendee_columns
 
@@ -74,8 +75,9 @@ class ZoomReportPull:
 
     async def prepare(self, event: ClaimedEvent) -> ClaimedEvent:
         payload = event.payload
+        # Zoom's text is applied cleaned, like its webhooks (see server.schemas.text).
         rows = [
-            row
+            without_control_characters(row)
             async for row in self._client.participants_report(
                 str(payload["org_id"]), str(payload["meeting_uuid"])
             )
