@@ -3,7 +3,9 @@
 Runs against a server it starts itself on 127.0.0.1 (never anything else): one
 process on a fresh SQLite file, or with ``--redis`` two processes on a fresh
 PostgreSQL database sharing Redis (half the clients on each).  For each class
-size it prints the join acks (p50/p99, all joined?) and the ``presence:update``
+size it prints the join acks (p50/p99, all joined?), the server CPU per join
+(user + system time of the server processes over the storm, /proc) and the
+``presence:update``
 events and bytes (payload JSON) the clients received during the storm.  With
 count + deltas (at most 50 users a list, 4 updates a second) the bytes per
 client are bounded by the storm's length, not the class size, so the total
@@ -32,7 +34,7 @@ from typing import Any
 import socketio
 
 from scripts.bench_realtime import prepare, token
-from scripts.benchlib import percentiles, scratch_postgres, servers
+from scripts.benchlib import cpu_of, percentiles, scratch_postgres, servers
 from server.auth import Role
 from server.migrate import upgrade
 from server.settings import Settings
@@ -48,17 +50,20 @@ class Storm:
     updates: int = 0
     presence_bytes: int = 0
     final_counts_exact: int = 0
+    cpu_seconds: float = 0.0
 
     def row(self) -> str:
         p50, p99 = (x * 1000 for x in percentiles(self.acks))
         return (
             f"| {self.size} | {len(self.acks)}/{self.size} | {p50:.0f} | {p99:.0f} "
+            f"| {self.cpu_seconds / self.size * 1000:.1f} "
             f"| {self.updates / self.size:.1f} | {self.presence_bytes / self.size:.0f} "
             f"| {self.presence_bytes / 1e6:.2f} | {self.final_counts_exact}/{self.size} |"
         )
 
 
-async def storm(urls: list[str], settings: Settings, size: int, within: float) -> Storm:
+async def storm(live: list[tuple[str, int]], settings: Settings, size: int, within: float) -> Storm:
+    urls = [url for url, _ in live]
     students = [f"s{i:05}" for i in range(size)]
     class_id = await prepare(urls[0], settings, students)
     result = Storm(size)
@@ -104,11 +109,13 @@ async def storm(urls: list[str], settings: Settings, size: int, within: float) -
         else:
             result.failed += 1
 
+    cpu_before = sum(cpu_of(pid) for _, pid in live)
     began = time.monotonic()
     await asyncio.gather(*(join(i, began + within * i / size) for i in range(size)))
     with contextlib.suppress(TimeoutError):
         await asyncio.wait_for(settled.wait(), 10)  # the last batches after the storm
     result.final_counts_exact = len(exact)
+    result.cpu_seconds = sum(cpu_of(pid) for _, pid in live) - cpu_before
     for client in clients:
         await client.disconnect()
     return result
@@ -118,9 +125,8 @@ async def run(env: dict[str, str], processes: int, args: argparse.Namespace) -> 
     settings = Settings(_env_file=None, jwt_secret=SECRET)
     results = []
     async with servers(env, processes) as live:
-        urls = [url for url, _ in live]
         for size in args.sizes:
-            results.append(await storm(urls, settings, size, args.within))
+            results.append(await storm(live, settings, size, args.within))
     return results
 
 
@@ -150,10 +156,11 @@ async def main() -> None:
             setup, results = "1 process, SQLite", await run(env, 1, args)
     print(f"\n{setup}: each class joined within {args.within} s\n")
     print(
-        "| clients | joined | join ack p50 ms | p99 ms | presence updates per client "
+        "| clients | joined | join ack p50 ms | p99 ms | server CPU ms per join "
+        "| presence updates per client "
         "| presence bytes per client | total MB | final count exact |"
     )
-    print("| --- | --- | --- | --- | --- | --- | --- | --- |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
     for result in results:
         print(result.row())
 
