@@ -33,13 +33,11 @@ from typing import Any
 
 import socketio
 
-from scripts.bench_realtime import prepare, token
+from scripts.bench_realtime import SECRET, prepare, token
 from scripts.benchlib import cpu_of, percentiles, scratch_postgres, servers
 from server.auth import Role
 from server.migrate import upgrade
 from server.settings import Settings
-
-SECRET = "bench-secret-that-is-long-enough-for-hs256-0123456789"
 
 
 @dataclass
@@ -138,7 +136,11 @@ async def main() -> None:
     parser.add_argument("--within", type=float, default=5.0, help="seconds the joins spread over")
     parser.add_argument("--redis", default=None, help="two processes on PostgreSQL + this Redis")
     args = parser.parse_args()
-    base = {"LIVECLASS_JWT_SECRET": SECRET, "LIVECLASS_LOG_LEVEL": "WARNING"}
+    base = {
+        "LIVECLASS_JWT_SECRET": SECRET,
+        "LIVECLASS_SECRET_KEY": SECRET,
+        "LIVECLASS_LOG_LEVEL": "WARNING",
+    }
     if args.redis:
         async with scratch_postgres("lc_bench") as pg_url:
             env = {
