@@ -28,6 +28,7 @@ from ..services.visibility import participant_event, sees_tally
 from .broker import Broker
 from .coalesce import Coalescer
 from .presence import Presence
+from .presence_updates import PresenceUpdates
 
 __all__ = ["Hub", "class_room", "hosts_room", "participants_room"]
 
@@ -60,7 +61,7 @@ class Hub:
             Coalesced.RESULTS: Coalescer(self._flush_results),
             Coalesced.REACTIONS: Coalescer(self._flush_reactions),
         }
-        self._presence_batch: Coalescer[tuple[bool, UserRef]] = Coalescer(self._flush_presence)
+        self._presence_updates = PresenceUpdates(presence, self._send_presence)
 
     # -- Broadcaster ---------------------------------------------------------------------
 
@@ -92,25 +93,20 @@ class Hub:
         await self._sio.enter_room(sid, class_room(class_id))
         role_room = hosts_room(class_id) if role.is_host else participants_room(class_id)
         await self._sio.enter_room(sid, role_room)
-        if await self.presence.enter(class_id, user, sid):
-            self._presence_batch.add(class_id, (True, user))
+        await self.presence.enter(class_id, user, sid)
 
     async def leave(self, sid: str, class_id: str, user_id: str) -> None:
         for room in (class_room(class_id), hosts_room(class_id), participants_room(class_id)):
             await self._sio.leave_room(sid, room)
-        left = await self.presence.leave(class_id, user_id, sid)
-        if left is not None:
-            self._presence_batch.add(class_id, (False, left))
+        await self.presence.leave(class_id, user_id, sid)
 
     async def disconnected(self, sid: str) -> None:
         """A socket went away: it leaves every class it was in (rooms are cleared by Socket.IO)."""
         for class_id, user_id in self.presence.classes_of(sid):
-            left = await self.presence.leave(class_id, user_id, sid)
-            if left is not None:
-                self._presence_batch.add(class_id, (False, left))
+            await self.presence.leave(class_id, user_id, sid)
 
     async def close(self) -> None:
-        await self._presence_batch.close()
+        await self._presence_updates.close()
         for batch in self._batches.values():
             await batch.close()
 
@@ -166,21 +162,8 @@ class Hub:
             class_room(class_id),
         )
 
-    async def _flush_presence(self, class_id: str, changes: list[tuple[bool, UserRef]]) -> None:
-        last: dict[str, tuple[bool, UserRef]] = {}
-        for joined, user in changes:
-            last[user.id] = (joined, user)
-        online = await self.presence.online(class_id)
-        await self._emit(
-            "presence:update",
-            {
-                "class_id": class_id,
-                "online": [u.model_dump() for u in online],
-                "joined": [u.model_dump() for joined, u in last.values() if joined],
-                "left": [u.model_dump() for joined, u in last.values() if not joined],
-            },
-            class_room(class_id),
-        )
+    async def _send_presence(self, class_id: str, update: dict[str, Any]) -> None:
+        await self._emit("presence:update", update, class_room(class_id))
 
     async def _emit(self, name: str, data: dict[str, Any], room: str) -> None:
         await self._sio.emit(name, data, room=room)
