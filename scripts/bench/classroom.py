@@ -67,7 +67,7 @@ async def enroll(http: httpx.AsyncClient, course_id: str, students: Sequence[str
 async def create_classes(
     http: httpx.AsyncClient, course_id: str, count: int, *, live: bool
 ) -> list[str]:
-    """``count`` classes of the course, a day apart, scheduled by ``mentor``; started if ``live``."""
+    """``count`` classes of the course a day apart, by ``mentor``; started if ``live``."""
     mentor = headers("mentor", Role.MENTOR)
     first = datetime.now(UTC) + timedelta(minutes=5)
     ids: list[str] = []

@@ -21,7 +21,7 @@ import aiohttp
 import httpx
 
 from scripts.bench.classroom import BASE_ENV, create_classes, enroll, headers
-from scripts.benchlib import cpu_of, percentiles, scratch_postgres, servers
+from scripts.benchlib import bounded, cpu_of, percentiles, scratch_postgres, servers
 
 
 async def hammer(
@@ -78,14 +78,18 @@ async def main() -> None:
             async with aiohttp.ClientSession(url, connector=connector) as session:
                 await hammer(session, path, auth, args.rate, 2)  # warm-up: connections, caches
                 cpu_before = cpu_of(pid)
-                latencies, statuses, lag = await hammer(session, path, auth, args.rate, args.seconds)
+                latencies, statuses, lag = await hammer(
+                    session, path, auth, args.rate, args.seconds
+                )
                 cpu = cpu_of(pid) - cpu_before
     p50, p99 = percentiles(latencies)
     print(
         f"\nGET /api/live-classes?course_id=c1 as an enrolled student ({page} of {args.classes} "
         f"classes a page), {args.rate} req/s for {args.seconds:g} s, PostgreSQL on 127.0.0.1\n"
     )
-    print("| requests | not 200 | p50 ms | p99 ms | max ms | server CPU ms/request | sender lag ms |")
+    print(
+        "| requests | not 200 | p50 ms | p99 ms | max ms | server CPU ms/request | sender lag ms |"
+    )
     print("| --- | --- | --- | --- | --- | --- | --- |")
     print(
         f"| {len(latencies)} | {len(latencies) - statuses.get(200, 0)} | {p50 * 1000:.1f} "
@@ -95,4 +99,4 @@ async def main() -> None:
 
 
 if __name__ == "__main__":
-    asyncio.run(main())
+    asyncio.run(bounded(main()))

@@ -49,16 +49,15 @@ class SioClient:
         await self._ws.send("40" + orjson.dumps({"token": self._token}).decode())
         await self._connected
 
-    async def call(self, event: str, data: Any, *, timeout: float = 60) -> Any:
-        """Emit with an ack and wait for it."""
+    async def call(self, event: str, data: Any) -> Any:
+        """Emit with an ack and wait for it (bound the wait with ``asyncio.timeout``)."""
         assert self._ws is not None
         ack_id = self._next_ack
         self._next_ack += 1
         future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
         self._acks[ack_id] = future
         await self._ws.send(f"42{ack_id}" + orjson.dumps([event, data]).decode())
-        async with asyncio.timeout(timeout):
-            return await future
+        return await future
 
     async def close(self) -> None:
         if self._ws is not None:
