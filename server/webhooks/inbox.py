@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, or_, select, update
+from sqlalchemy import ColumnElement, and_, bindparam, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -92,6 +92,22 @@ class Outcome:
     org_id: str | None = None
     class_id: str | None = None
     after_commit: list[ClassEvent] = field(default_factory=list)
+
+
+# Built once: the worker runs it for every event.
+_FINISH = (
+    update(webhook_events)
+    .where(_w.id == bindparam("event_id"))
+    .values(
+        status=bindparam("status"),
+        note=bindparam("note"),
+        org_id=func.coalesce(bindparam("outcome_org", type_=_w.org_id.type), _w.org_id),
+        class_id=bindparam("class_id"),
+        processed_at=bindparam("processed_at"),
+        lease_until=None,
+        last_error=None,
+    )
+)
 
 
 class Inbox:
@@ -222,17 +238,15 @@ class Inbox:
     ) -> None:
         """Record the outcome; call in the same transaction as the effect."""
         await conn.execute(
-            update(webhook_events)
-            .where(_w.id == event.id)
-            .values(
-                status=outcome.status.value,
-                note=outcome.note[:300] if outcome.note else None,
-                org_id=func.coalesce(outcome.org_id, _w.org_id),
-                class_id=outcome.class_id,
-                processed_at=now,
-                lease_until=None,
-                last_error=None,
-            )
+            _FINISH,
+            {
+                "event_id": event.id,
+                "status": outcome.status.value,
+                "note": outcome.note[:300] if outcome.note else None,
+                "outcome_org": outcome.org_id,
+                "class_id": outcome.class_id,
+                "processed_at": now,
+            },
         )
 
     async def retry_later(
