@@ -28,7 +28,11 @@ __all__ = [
 
 SECRET = "bench-secret-that-is-long-enough-for-hs256-0123456789"
 ORG = "bench-org"
-BASE_ENV = {"LIVECLASS_JWT_SECRET": SECRET, "LIVECLASS_LOG_LEVEL": "WARNING"}
+BASE_ENV = {
+    "LIVECLASS_JWT_SECRET": SECRET,
+    "LIVECLASS_SECRET_KEY": SECRET,
+    "LIVECLASS_LOG_LEVEL": "WARNING",
+}
 _SETTINGS = Settings(_env_file=None, jwt_secret=SECRET)
 
 
