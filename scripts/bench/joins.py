@@ -84,7 +84,6 @@ async def main() -> None:
     parser.add_argument("--sizes", default="500,1000,2000")
     parser.add_argument("--window", type=float, default=10)
     args = parser.parse_args()
-    rows = [await storm(int(size), args.window) for size in args.sizes.split(",")]
     print(
         f"\nstudents join one live class, joins spread over {args.window:g} s, one process, "
         "PostgreSQL on 127.0.0.1\n"
@@ -94,8 +93,8 @@ async def main() -> None:
         "| presence MB to clients | presence KB per client | server CPU ms/join |"
     )
     print("| --- | --- | --- | --- | --- | --- | --- | --- |")
-    for row in rows:
-        print(row)
+    for size in args.sizes.split(","):  # each row as soon as it is measured
+        print(await storm(int(size), args.window), flush=True)
 
 
 if __name__ == "__main__":
