@@ -22,9 +22,10 @@ R = TypeVar("R")
 class GroupCommit(Generic[T, R]):
     """``write(items)`` stores a batch and returns one result per item, in order.
 
-    If it raises, every caller of that batch gets the exception; the next
-    batch is tried afresh.  A caller that stops waiting (cancelled) does not
-    take its item out of a batch already being written.
+    If it raises, the batch's items are written again one at a time, so an
+    item the write refuses fails alone and the others are stored.  A caller
+    that stops waiting (cancelled) does not take its item out of a batch
+    already being written.
     """
 
     def __init__(
@@ -43,21 +44,37 @@ class GroupCommit(Generic[T, R]):
         return await future
 
     async def _drain(self) -> None:
-        while self._waiting:
-            batch = self._waiting[: self._max_batch]
-            del self._waiting[: self._max_batch]
-            try:
-                results = await self._write([item for item, _ in batch])
-            except Exception as exc:
-                for _, future in batch:
-                    if not future.done():
-                        future.set_exception(exc)
-                continue
-            except BaseException:
-                for _, future in [*batch, *self._waiting]:
-                    future.cancel()
-                self._waiting.clear()
-                raise
-            for (_, future), result in zip(batch, results, strict=True):
-                if not future.done():
-                    future.set_result(result)
+        batch: list[tuple[T, asyncio.Future[R]]] = []
+        try:
+            while self._waiting:
+                batch = self._waiting[: self._max_batch]
+                del self._waiting[: self._max_batch]
+                await self._store(batch)
+        except BaseException:  # cancelled (shutdown): nobody may wait forever
+            for _, future in [*batch, *self._waiting]:
+                future.cancel()
+            self._waiting.clear()
+            raise
+
+    async def _store(self, batch: list[tuple[T, asyncio.Future[R]]]) -> None:
+        try:
+            results = await self._write([item for item, _ in batch])
+        except Exception as exc:
+            if len(batch) == 1:
+                _fail(batch[0][1], exc)
+                return
+            for one in batch:
+                await self._store([one])
+            return
+        for (_, future), result in zip(batch, results, strict=True):
+            _resolve(future, result)
+
+
+def _resolve(future: asyncio.Future[R], result: R) -> None:
+    if not future.done():  # done: its caller stopped waiting
+        future.set_result(result)
+
+
+def _fail(future: asyncio.Future[R], error: Exception) -> None:
+    if not future.done():
+        future.set_exception(error)
