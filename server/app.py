@@ -29,6 +29,7 @@ from .auth import TokenVerifier
 from .crypto import SecretBox
 from .db import Database
 from .errors import LiveclassError, NotFound, http_body
+from .heap import settle_heap
 from .http import classes, courses, integrations, interactions, notifications, recordings, webhooks
 from .http.middleware import RequestObserver
 from .http.openapi import openapi_document
@@ -159,6 +160,7 @@ def create_app(
         if settings.webhook_worker:
             worker.start()
         channels.start()
+        settle_heap()
         yield
         await channels.stop()
         await worker.stop()

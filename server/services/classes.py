@@ -49,10 +49,10 @@ from .class_meetings import meeting_columns, meeting_of, meeting_request, touche
 from .class_status import transition_in
 from .class_views import (
     count_participants,
+    list_classes,
     participant_passcode,
     participants_of,
     render_classes,
-    roles_in,
 )
 from .context import ServiceContext
 from .events import ClassEvent
@@ -100,26 +100,9 @@ class ClassService:
         if query.to is not None:
             conditions.append(_lc.scheduled_start <= query.to)
         async with self._ctx.db.read() as conn:
-            total = int(
-                await conn.scalar(select(func.count()).select_from(live_classes).where(*conditions))
-                or 0
+            return await list_classes(
+                conn, principal, conditions, limit=query.limit, offset=query.offset
             )
-            rows = (
-                (
-                    await conn.execute(
-                        select(live_classes)
-                        .where(*conditions)
-                        .order_by(_lc.scheduled_start, _lc.id)
-                        .limit(query.limit)
-                        .offset(query.offset)
-                    )
-                )
-                .mappings()
-                .all()
-            )
-            roles = await roles_in(conn, principal, rows)
-            items = await render_classes(conn, rows, roles)
-        return items, total
 
     async def get(self, principal: Principal, class_id: str) -> ClassDetail:
         async with self._ctx.db.read() as conn:

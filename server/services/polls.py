@@ -11,10 +11,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import RowMapping, select, update
+from sqlalchemy import RowMapping, bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ..auth import Principal
+from ..db.database import upsert_in
 from ..db.tables import poll_votes, polls
 from ..domain.polls import Ballot, Tally, check_choice, tally
 from ..errors import Closed, Forbidden, NotFound
@@ -84,6 +85,23 @@ async def create(
     return poll
 
 
+# Built once (a vote is a hot path): the poll row under a share lock, and the ballot upsert.
+_POLL_TO_VOTE = (
+    select(polls)
+    .where(_p.id == bindparam("poll_id"), _p.class_id == bindparam("class_id"))
+    .with_for_update(read=True)
+)
+
+
+def _ballot_upsert(dialect: str) -> Any:
+    insert = upsert_in(dialect, poll_votes)
+    replaced = {name: insert.excluded[name] for name in ("choice", "voted_at", "user_name")}
+    return insert.on_conflict_do_update(index_elements=["poll_id", "user_id"], set_=replaced)
+
+
+_CAST_VOTE = {dialect: _ballot_upsert(dialect) for dialect in ("postgresql", "sqlite")}
+
+
 async def vote(
     ctx: ServiceContext, principal: Principal, class_id: str, poll_id: str, choice: Any
 ) -> None:
@@ -91,28 +109,21 @@ async def vote(
     actor = await enter(ctx, principal, class_id, family=Family.POLLS, participants_only=True)
     now = ctx.clock()
     async with ctx.db.write() as conn:
-        row = (
-            (
-                await conn.execute(
-                    select(polls)
-                    .where(_p.id == poll_id, _p.class_id == class_id)
-                    .with_for_update(read=True)
-                )
-            )
-            .mappings()
-            .first()
-        )
+        found = await conn.execute(_POLL_TO_VOTE, {"poll_id": poll_id, "class_id": class_id})
+        row = found.mappings().first()
         if row is None:
             raise NotFound("no such poll in this class")
         if row["status"] != "open":
             raise Closed("the poll is closed")
         stored = check_choice(row["kind"], len(row["options"]), choice)
-        values = {"choice": stored, "voted_at": now, "user_name": principal.name}
-        await conn.execute(
-            ctx.db.upsert(poll_votes)
-            .values(poll_id=poll_id, user_id=actor.user_id, **values)
-            .on_conflict_do_update(index_elements=["poll_id", "user_id"], set_=values)
-        )
+        ballot = {
+            "poll_id": poll_id,
+            "user_id": actor.user_id,
+            "choice": stored,
+            "voted_at": now,
+            "user_name": principal.name,
+        }
+        await conn.execute(_CAST_VOTE[conn.dialect.name], ballot)
     ctx.broadcaster.changed(class_id, Coalesced.RESULTS, poll_id)
 
 
