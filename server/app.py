@@ -29,13 +29,24 @@ from .auth import TokenVerifier
 from .crypto import SecretBox
 from .db import Database
 from .errors import LiveclassError, NotFound, http_body
-from .http import classes, courses, integrations, interactions, notifications, recordings, webhooks
+from .http import (
+    classes,
+    courses,
+    integrations,
+    interactions,
+    notifications,
+    outbound,
+    recordings,
+    webhooks,
+)
 from .http.middleware import RequestObserver
 from .http.openapi import openapi_document
 from .http.ops import ops_routes
 from .http.responses import error_response, json_response
 from .http.routing import build_routes
 from .metrics import Metrics
+from .outbound.sender import Sender
+from .outbound.worker import DeliveryWorker
 from .providers.base import MeetingProvider, ProviderRegistry
 from .providers.credential_store import DatabaseCredentialStore
 from .providers.google_meet import GoogleClient, GoogleMeetProvider
@@ -71,6 +82,7 @@ OPERATIONS = [
     *recordings.operations,
     *notifications.operations,
     *webhooks.operations,
+    *outbound.operations,
     *integrations.operations,
 ]
 
@@ -143,7 +155,7 @@ def create_app(
         max_attempts=settings.webhook_max_attempts,
         retry_base_seconds=settings.webhook_retry_base_seconds,
     )
-    zoom_effects = ZoomEffects(ctx, ZoomReportPull(zoom))
+    zoom_effects = ZoomEffects(ctx, ZoomReportPull(zoom, ctx))
     worker = WebhookWorker(
         ctx,
         inbox,
@@ -151,6 +163,14 @@ def create_app(
         poll_seconds=settings.webhook_poll_seconds,
     )
     channels = ChannelRenewer(ctx)
+    deliveries = DeliveryWorker(
+        ctx,
+        Sender(
+            timeout=settings.outbound_webhook_timeout_seconds,
+            allow_private=settings.webhook_allow_private_targets,
+        ),
+        poll_seconds=settings.outbound_webhook_poll_seconds,
+    )
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -160,7 +180,10 @@ def create_app(
         if settings.webhook_worker:
             worker.start()
         channels.start()
+        if settings.outbound_webhook_worker:
+            deliveries.start()
         yield
+        await deliveries.stop()
         await channels.stop()
         await worker.stop()
         await hub.close()
@@ -194,6 +217,7 @@ def create_app(
     http.state.ctx = ctx
     http.state.inbox = inbox
     http.state.worker = worker
+    http.state.deliveries = deliveries
     http.state.zoom_effects = zoom_effects
     http.state.zoom = zoom
     http.state.google = google

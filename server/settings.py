@@ -149,6 +149,36 @@ class Settings(BaseSettings):
     )
     provider_timeout_seconds: float = Field(default=10.0, gt=0)
 
+    # -- outbound webhooks (to the learning platform) ----------------------------
+    webhook_allow_private_targets: bool = Field(
+        default=False,
+        description="Let outbound webhooks reach private, loopback and link-local addresses",
+    )
+    outbound_webhook_worker: bool = Field(
+        default=True, description="Deliver outbound webhooks from this process"
+    )
+    outbound_webhook_poll_seconds: float = Field(
+        default=1.0, gt=0, description="How often the delivery worker looks for due deliveries"
+    )
+    outbound_webhook_timeout_seconds: float = Field(
+        default=10.0, gt=0, le=120, description="Time an endpoint has to answer one attempt"
+    )
+    outbound_webhook_retry_base_seconds: float = Field(
+        default=5.0, gt=0, description="First retry delay; doubles each attempt (with jitter)"
+    )
+    outbound_webhook_retry_cap_seconds: float = Field(
+        default=3600.0, gt=0, description="Longest delay between two attempts"
+    )
+    outbound_webhook_retry_hours: float = Field(
+        default=24.0, gt=0, description="How long a delivery is retried before it is 'failed'"
+    )
+    outbound_webhook_circuit_failures: int = Field(
+        default=10, ge=1, description="Consecutive failures that pause an endpoint"
+    )
+    outbound_webhook_circuit_pause_seconds: float = Field(
+        default=300.0, gt=0, description="How long a paused endpoint waits before a new try"
+    )
+
     @field_validator("jwt_public_key", "jwt_private_key")
     @classmethod
     def _read_key_file(cls, value: str | None) -> str | None:

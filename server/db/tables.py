@@ -49,6 +49,8 @@ __all__ = [
     "recording_grants",
     "recordings",
     "users",
+    "webhook_deliveries",
+    "webhook_endpoints",
     "webhook_events",
 ]
 
@@ -453,3 +455,69 @@ google_channels = Table(
     Column("stopped_at", UTCDateTime(), nullable=True),
 )
 Index("ix_google_channels_org", google_channels.c.org_id, google_channels.c.stopped_at)
+
+# -- outbound webhooks (to the learning platform) ----------------------------------
+
+webhook_endpoints = Table(
+    "webhook_endpoints",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("org_id", ID, nullable=False),
+    Column("url", Text, nullable=False),
+    Column("description", String(300), nullable=True),
+    # Event types sent to it; an empty list means every type.
+    Column("event_types", JSON, nullable=False),
+    Column("enabled", Boolean, nullable=False),
+    # The Standard Webhooks signing secret (whsec_...), sealed with server.crypto.SecretBox.
+    Column("secret_sealed", Text, nullable=False),
+    # Consecutive failed attempts; at the circuit threshold the endpoint pauses.
+    Column("failure_streak", Integer, nullable=False, server_default="0"),
+    Column("paused_until", UTCDateTime(), nullable=True),
+    Column("created_by", ID, nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
+)
+Index("ix_webhook_endpoints_org", webhook_endpoints.c.org_id)
+
+webhook_deliveries = Table(
+    "webhook_deliveries",
+    metadata,
+    # Also the delivery order: within one endpoint and class, a row waits for lower ids.
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    # The ``webhook-id`` header: the same on every attempt, so receivers can deduplicate.
+    Column("message_id", String(64), nullable=False),
+    Column("org_id", ID, nullable=False),
+    Column("endpoint_id", ID, nullable=False),
+    Column("event_type", String(64), nullable=False),
+    Column("class_id", ID, nullable=True),
+    # The exact JSON body, signed and sent byte for byte the same on every attempt.
+    Column("body", Text, nullable=False),
+    # pending -> delivering -> delivered | pending (retry) | failed (retry window over)
+    Column("status", String(16), nullable=False),
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("next_attempt_at", UTCDateTime(), nullable=False),
+    # A worker owns a "delivering" row until then; after it (kill -9) another takes it.
+    Column("lease_until", UTCDateTime(), nullable=True),
+    Column("last_attempt_at", UTCDateTime(), nullable=True),
+    Column("last_status_code", Integer, nullable=True),
+    Column("last_response", String(500), nullable=True),
+    Column("last_error", Text, nullable=True),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("delivered_at", UTCDateTime(), nullable=True),
+    ForeignKeyConstraint(["endpoint_id"], ["webhook_endpoints.id"], ondelete="CASCADE"),
+    UniqueConstraint("message_id"),
+)
+Index(
+    "ix_webhook_deliveries_due", webhook_deliveries.c.status, webhook_deliveries.c.next_attempt_at
+)
+Index(
+    "ix_webhook_deliveries_chain",
+    webhook_deliveries.c.endpoint_id,
+    webhook_deliveries.c.class_id,
+    webhook_deliveries.c.id,
+)
+Index(
+    "ix_webhook_deliveries_org_created",
+    webhook_deliveries.c.org_id,
+    webhook_deliveries.c.created_at,
+)

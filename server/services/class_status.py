@@ -15,18 +15,34 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from ..db.tables import enrollments, live_classes
 from ..domain.lifecycle import ClassStatus
 from ..errors import Conflict, NotFound
+from ..outbound.outbox import EventType, emit_class
+from ..settings import Settings
 from ..webhooks.google_jobs import enqueue_meet_pull
-from .attendance import close_intervals
+from .attendance import close_intervals, finalize_attendance
 from .events import ClassEvent, append_event
 from .notifications import notify
 
 __all__ = ["notify_cancellation", "transition_in"]
 
 _lc = live_classes.c
+# Providers whose own attendance report is reconciled after the class; attendance.finalized
+# is sent then (server/webhooks/zoom_report.py, server/webhooks/google_pull.py).
+REPORTING_PROVIDERS = frozenset({"zoom", "google_meet"})
+DEFAULT_PRESENT_PERCENT = Settings.model_fields["attendance_present_percent"].default
+_OUTBOUND = {
+    ClassStatus.LIVE: EventType.CLASS_STARTED,
+    ClassStatus.ENDED: EventType.CLASS_ENDED,
+    ClassStatus.CANCELLED: EventType.CLASS_CANCELLED,
+}
 
 
 async def transition_in(
-    conn: AsyncConnection, class_id: str, target: ClassStatus, *, at: datetime
+    conn: AsyncConnection,
+    class_id: str,
+    target: ClassStatus,
+    *,
+    at: datetime,
+    present_percent: float = DEFAULT_PRESENT_PERCENT,
 ) -> ClassEvent:
     """Move a class to ``target`` inside the caller's transaction; publish the event after.
 
@@ -57,6 +73,10 @@ async def transition_in(
     if target is ClassStatus.ENDED and row["provider"] == "google_meet":
         # Meet sends no attendance or recording events: pull them once it is over.
         await enqueue_meet_pull(conn, class_id=class_id, org_id=row["org_id"], now=at)
+    await emit_class(conn, class_id, _OUTBOUND[target], at=at)
+    if target is ClassStatus.ENDED and row["provider"] not in REPORTING_PROVIDERS:
+        # Nothing more will come in about who attended: it is final now.
+        await finalize_attendance(conn, class_id, at=at, present_percent=present_percent)
     return await append_event(
         conn,
         class_id,

@@ -29,6 +29,7 @@ from ..domain.lifecycle import ClassStatus
 from ..domain.recording_access import Viewer
 from ..domain.roles import ClassRole
 from ..errors import Conflict, Forbidden, InvalidState, NotFound, bad_field
+from ..outbound.outbox import EventType, emit_class
 from ..providers.base import Attendee
 from ..schemas.classes import (
     ClassCreate,
@@ -169,6 +170,7 @@ class ClassService:
                         **values, created_at=now, updated_at=now, **meeting_columns(meeting)
                     )
                 )
+                await emit_class(conn, class_id, EventType.CLASS_SCHEDULED, at=now)
                 if meeting.provider == "google_meet":
                     # Calendar push notifications tell us when the event changes.
                     window = timedelta(hours=self._ctx.settings.google_channel_renew_hours)
@@ -218,6 +220,7 @@ class ClassService:
             )
             if result.rowcount == 0:
                 raise InvalidState("the class ended or was cancelled meanwhile")
+            await emit_class(conn, class_id, EventType.CLASS_UPDATED, at=changes["updated_at"])
         return await self.get(principal, class_id)
 
     # -- lifecycle ---------------------------------------------------------------
@@ -254,7 +257,13 @@ class ClassService:
     ) -> ClassEvent:
         """Move a class to ``target`` and broadcast ``class:status``."""
         async with self._ctx.db.write() as conn:
-            event = await transition_in(conn, class_id, target, at=at or self._ctx.clock())
+            event = await transition_in(
+                conn,
+                class_id,
+                target,
+                at=at or self._ctx.clock(),
+                present_percent=self._ctx.settings.attendance_present_percent,
+            )
         await self._ctx.broadcaster.publish(event)
         return event
 

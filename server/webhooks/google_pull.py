@@ -39,6 +39,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ..db.tables import attendance_intervals, live_classes
 from ..providers.google_meet import GoogleClient
+from ..services.attendance import finalize_attendance
 from ..services.context import ServiceContext
 from ..services.recordings import RecordingFile, store_recording_files
 from .inbox import ClaimedEvent, InboxStatus, Outcome
@@ -119,6 +120,12 @@ class MeetPull:
             await _keep_session(conn, row["id"], session)
         added = await store_recording_files(
             conn, self._ctx, row, pulled.files, now=self._ctx.clock()
+        )
+        await finalize_attendance(
+            conn,
+            row["id"],
+            at=self._ctx.clock(),
+            present_percent=self._ctx.settings.attendance_present_percent,
         )
         return Outcome(
             note=f"{len(pulled.sessions)} session(s), {added} new file(s)",
