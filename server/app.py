@@ -30,6 +30,7 @@ from .crypto import SecretBox
 from .db import Database
 from .errors import LiveclassError, NotFound, http_body
 from .http import (
+    calendar,
     classes,
     courses,
     integrations,
@@ -83,6 +84,7 @@ OPERATIONS = [
     *notifications.operations,
     *webhooks.operations,
     *outbound.operations,
+    *calendar.operations,
     *integrations.operations,
 ]
 

@@ -28,6 +28,7 @@ from .types import UTCDateTime
 
 __all__ = [
     "attendance_intervals",
+    "calendar_feeds",
     "chat_messages",
     "class_events",
     "class_participants",
@@ -147,6 +148,9 @@ live_classes = Table(
     # The class's event log position: bumped in the same transaction that
     # appends to class_events, so seq is gapless and shared by every process.
     Column("last_seq", BigInteger, nullable=False, server_default="0"),
+    # Bumped by every change a calendar shows (time, title, cancellation): the iCalendar
+    # SEQUENCE of the class's event.
+    Column("revision", Integer, nullable=False, server_default="0"),
     Column("created_by", ID, nullable=False),
     Column("created_at", UTCDateTime(), nullable=False),
     Column("updated_at", UTCDateTime(), nullable=False),
@@ -521,3 +525,23 @@ Index(
     webhook_deliveries.c.org_id,
     webhook_deliveries.c.created_at,
 )
+
+# -- calendar feeds ---------------------------------------------------------------
+
+calendar_feeds = Table(
+    "calendar_feeds",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("org_id", ID, nullable=False),
+    Column("user_id", ID, nullable=False),
+    # "person": the owner's classes; "course": one course's classes.
+    Column("kind", String(16), nullable=False),
+    Column("course_id", ID, nullable=True),
+    # sha256 hex of the token in the feed's URL; the token itself is never stored.
+    Column("token_hash", String(64), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("rotated_at", UTCDateTime(), nullable=True),
+    Column("revoked_at", UTCDateTime(), nullable=True),
+    UniqueConstraint("token_hash"),
+)
+Index("ix_calendar_feeds_owner", calendar_feeds.c.org_id, calendar_feeds.c.user_id)

@@ -57,6 +57,8 @@ async def transition_in(
     current = ClassStatus(row["status"])
     current.require_move(target)
     values: dict[str, Any] = {"status": target.value, "updated_at": at}
+    if target is ClassStatus.CANCELLED:
+        values["revision"] = _lc.revision + 1
     if target is ClassStatus.LIVE:
         values["actual_start"] = at
     elif row["actual_start"] is not None:

@@ -212,6 +212,7 @@ class ClassService:
             meeting = await provider.update_meeting(meeting, request)
             changes.update(meeting_columns(meeting))
         changes["updated_at"] = self._ctx.clock()
+        changes["revision"] = _lc.revision + 1
         async with self._ctx.db.write() as conn:
             result = await conn.execute(
                 update(live_classes)
