@@ -38,6 +38,7 @@ from .http import (
     notifications,
     outbound,
     recordings,
+    reports,
     webhooks,
 )
 from .http.middleware import RequestObserver
@@ -85,6 +86,7 @@ OPERATIONS = [
     *webhooks.operations,
     *outbound.operations,
     *calendar.operations,
+    *reports.operations,
     *integrations.operations,
 ]
 

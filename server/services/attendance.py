@@ -9,9 +9,8 @@ from sqlalchemy import ColumnElement, RowMapping, and_, func, insert, select, up
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ..auth import Principal
-from ..db.tables import attendance_intervals, enrollments, live_classes, users
+from ..db.tables import attendance_intervals, enrollments, users
 from ..domain.attendance import Interval, grade, summarize
-from ..outbound.outbox import EventType, emit_class
 from ..schemas.classes import AttendanceRow
 from .access import load_class, require_host
 from .context import ServiceContext
@@ -21,7 +20,6 @@ __all__ = [
     "attendance_rows",
     "close_intervals",
     "close_presence",
-    "finalize_attendance",
     "online_counts",
     "open_interval",
 ]
@@ -200,26 +198,3 @@ async def attendance_rows(
         )
     report.sort(key=lambda r: (not r.enrolled, r.name.lower(), r.user_id or ""))
     return report
-
-
-async def finalize_attendance(
-    conn: AsyncConnection, class_id: str, *, at: datetime, present_percent: float
-) -> None:
-    """Queue ``attendance.finalized`` with the class's attendance as it now stands.
-
-    Called where a class's attendance is complete: at its end for providers
-    without an attendance report, after the report is reconciled for the rest.
-    """
-    row = (
-        (await conn.execute(select(live_classes).where(live_classes.c.id == class_id)))
-        .mappings()
-        .one()
-    )
-    rows = await attendance_rows(conn, row, now=at, present_percent=present_percent)
-    await emit_class(
-        conn,
-        class_id,
-        EventType.ATTENDANCE_FINALIZED,
-        at=at,
-        extra={"attendance": [r.model_dump(mode="json") for r in rows]},
-    )

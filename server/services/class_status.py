@@ -18,9 +18,10 @@ from ..errors import Conflict, NotFound
 from ..outbound.outbox import EventType, emit_class
 from ..settings import Settings
 from ..webhooks.google_jobs import enqueue_meet_pull
-from .attendance import close_intervals, finalize_attendance
+from .attendance import close_intervals
 from .events import ClassEvent, append_event
 from .notifications import notify
+from .reports import finalize_attendance
 
 __all__ = ["notify_cancellation", "transition_in"]
 

@@ -39,9 +39,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ..db.tables import attendance_intervals, live_classes
 from ..providers.google_meet import GoogleClient
-from ..services.attendance import finalize_attendance
 from ..services.context import ServiceContext
 from ..services.recordings import RecordingFile, store_recording_files
+from ..services.reports import finalize_attendance
 from .inbox import ClaimedEvent, InboxStatus, Outcome
 
 __all__ = ["MeetPull"]

@@ -29,8 +29,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ..db.tables import attendance_intervals, live_classes
 from ..providers.zoom import ZoomClient
-from ..services.attendance import finalize_attendance
 from ..services.context import ServiceContext
+from ..services.reports import finalize_attendance
 from .inbox import ClaimedEvent, InboxStatus, IncomingEvent, Outcome, enqueue
 from .zoom_people import PROVIDER_SOURCE, attendee_columns
 

@@ -69,6 +69,11 @@ async def test_a_class_lifecycle_arrives_signed_and_in_order(
     assert by_user[world.students[1].user_id]["status"] == "absent"
     assert by_user[world.students[1].user_id]["attended_seconds"] == 0
     assert set(by_user[student.user_id]) >= {"attended_seconds", "attended_percent", "status"}
+    # The class report rides along: totals and engagement per participant.
+    assert finalized["report"]["totals"]["peak_online"] == 1
+    assert finalized["report"]["totals"]["duration_seconds"] == 50 * 60
+    engaged = {p["user_id"]: p for p in finalized["report"]["participants"]}
+    assert engaged[student.user_id]["attended_seconds"] == 50 * 60
 
     rows = await wait_deliveries(world, lambda rows: all(r["status"] == "delivered" for r in rows))
     assert [r["event_type"] for r in reversed(rows)] == wanted
