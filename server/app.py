@@ -62,6 +62,10 @@ from .realtime.broker import Broker
 from .realtime.hub import Hub
 from .realtime.presence import Presence
 from .realtime.server import create_socket_server
+from .reminders.mail import SmtpSender
+from .reminders.mailer import Mailer
+from .reminders.planner import ReminderPlanner
+from .reminders.worker import ReminderWorker
 from .services.context import ServiceContext
 from .services.integrations import IntegrationService, Provider
 from .services.ratelimit import RateLimiter
@@ -175,6 +179,11 @@ def create_app(
         ),
         poll_seconds=settings.outbound_webhook_poll_seconds,
     )
+    reminders = ReminderWorker(
+        ReminderPlanner(ctx),
+        Mailer(ctx, SmtpSender(settings)),
+        poll_seconds=settings.reminder_poll_seconds,
+    )
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -186,7 +195,10 @@ def create_app(
         channels.start()
         if settings.outbound_webhook_worker:
             deliveries.start()
+        if settings.reminder_worker:
+            reminders.start()
         yield
+        await reminders.stop()
         await deliveries.stop()
         await channels.stop()
         await worker.stop()
@@ -222,6 +234,7 @@ def create_app(
     http.state.inbox = inbox
     http.state.worker = worker
     http.state.deliveries = deliveries
+    http.state.reminders = reminders
     http.state.zoom_effects = zoom_effects
     http.state.zoom = zoom
     http.state.google = google

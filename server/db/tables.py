@@ -32,6 +32,7 @@ __all__ = [
     "chat_messages",
     "class_events",
     "class_participants",
+    "class_reminders",
     "class_resources",
     "course_mentors",
     "courses",
@@ -39,6 +40,7 @@ __all__ = [
     "google_channels",
     "hands",
     "live_classes",
+    "mail_deliveries",
     "metadata",
     "notifications",
     "organizations",
@@ -545,3 +547,40 @@ calendar_feeds = Table(
     UniqueConstraint("token_hash"),
 )
 Index("ix_calendar_feeds_owner", calendar_feeds.c.org_id, calendar_feeds.c.user_id)
+
+# -- reminders and e-mail ------------------------------------------------------------
+
+class_reminders = Table(
+    "class_reminders",
+    metadata,
+    # One row per person, offset and planned start: inserting it is the claim that makes
+    # a reminder go out once however many processes plan it; a moved class (new start)
+    # gets reminders again.
+    Column("class_id", ID, primary_key=True),
+    Column("user_id", ID, primary_key=True),
+    Column("offset_minutes", Integer, primary_key=True, autoincrement=False),
+    Column("starts_at", UTCDateTime(), primary_key=True),
+    Column("org_id", ID, nullable=False),
+    Column("sent_at", UTCDateTime(), nullable=False),
+    ForeignKeyConstraint(["class_id"], ["live_classes.id"], ondelete="CASCADE"),
+)
+
+mail_deliveries = Table(
+    "mail_deliveries",
+    metadata,
+    # The notification it mails (reminders, cancellations, reschedules): at most one mail each.
+    Column("notification_id", ID, primary_key=True),
+    Column("org_id", ID, nullable=False),
+    Column("user_id", ID, nullable=False),
+    Column("to_address", String(320), nullable=True),
+    # pending -> sending -> sent | pending (retry) | failed; skipped (no address known).
+    Column("status", String(16), nullable=False),
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("next_attempt_at", UTCDateTime(), nullable=False),
+    Column("lease_until", UTCDateTime(), nullable=True),
+    Column("last_error", Text, nullable=True),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("sent_at", UTCDateTime(), nullable=True),
+)
+Index("ix_mail_deliveries_due", mail_deliveries.c.status, mail_deliveries.c.next_attempt_at)
+Index("ix_notifications_kind_created", notifications.c.kind, notifications.c.created_at)

@@ -16,6 +16,7 @@ from ..db.tables import enrollments, live_classes
 from ..domain.lifecycle import ClassStatus
 from ..errors import Conflict, NotFound
 from ..outbound.outbox import EventType, emit_class
+from ..reminders.planner import local_time
 from ..settings import Settings
 from ..webhooks.google_jobs import enqueue_meet_pull
 from .attendance import close_intervals
@@ -23,7 +24,7 @@ from .events import ClassEvent, append_event
 from .notifications import notify
 from .reports import finalize_attendance
 
-__all__ = ["notify_cancellation", "transition_in"]
+__all__ = ["notify_cancellation", "notify_reschedule", "transition_in"]
 
 _lc = live_classes.c
 # Providers whose own attendance report is reconciled after the class; attendance.finalized
@@ -91,6 +92,33 @@ async def transition_in(
         },
         now=at,
     )
+
+
+async def notify_reschedule(
+    conn: AsyncConnection, row: RowMapping, new_start: datetime, *, at: datetime
+) -> None:
+    """Tell the enrolled students a class moved (in-app; e-mailed when SMTP is set up)."""
+    before = local_time(row["scheduled_start"], row["timezone"])
+    after = local_time(new_start, row["timezone"])
+    await notify(
+        conn,
+        org_id=row["org_id"],
+        user_ids=await _students(conn, row),
+        kind="class_rescheduled",
+        class_id=row["id"],
+        title=f"Moved: {row['title']}",
+        body=f"The live class \u201c{row['title']}\u201d now starts on {after} (was {before}).",
+        at=at,
+    )
+
+
+async def _students(conn: AsyncConnection, row: RowMapping) -> list[str]:
+    students = await conn.scalars(
+        select(enrollments.c.user_id).where(
+            enrollments.c.org_id == row["org_id"], enrollments.c.course_id == row["course_id"]
+        )
+    )
+    return list(students.all())
 
 
 async def notify_cancellation(conn: AsyncConnection, row: RowMapping, *, at: datetime) -> None:

@@ -46,7 +46,7 @@ from ..webhooks.google_jobs import enqueue_channel_open
 from .access import ClassAccess, load_class, require_host, teaches
 from .attendance import close_intervals, open_interval
 from .class_meetings import meeting_columns, meeting_of, meeting_request, touches_provider
-from .class_status import transition_in
+from .class_status import notify_reschedule, transition_in
 from .class_views import participant_passcode, participants_of, render_classes, roles_in
 from .context import ServiceContext
 from .events import ClassEvent
@@ -222,6 +222,8 @@ class ClassService:
             if result.rowcount == 0:
                 raise InvalidState("the class ended or was cancelled meanwhile")
             await emit_class(conn, class_id, EventType.CLASS_UPDATED, at=changes["updated_at"])
+            if (start, end) != (row["scheduled_start"], row["scheduled_end"]):
+                await notify_reschedule(conn, row, start, at=changes["updated_at"])
         return await self.get(principal, class_id)
 
     # -- lifecycle ---------------------------------------------------------------
