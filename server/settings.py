@@ -193,16 +193,18 @@ class Settings(BaseSettings):
         default=30.0, gt=0, description="How often reminders and e-mail are looked for"
     )
     smtp_host: str | None = Field(default=None, description="SMTP server; unset = no e-mail")
-    smtp_port: int = Field(default=587, ge=1, le=65535)
-    smtp_username: str | None = None
-    smtp_password: str | None = None
+    smtp_port: int = Field(default=587, ge=1, le=65535, description="SMTP server port")
+    smtp_username: str | None = Field(default=None, description="SMTP login, if required")
+    smtp_password: str | None = Field(default=None, description="SMTP password, if required")
     smtp_security: Literal["starttls", "tls", "none"] = Field(
         default="starttls", description="starttls (port 587), tls (port 465) or none"
     )
     smtp_from: str = Field(
         default="liveclass <no-reply@localhost>", description="From: of the e-mail sent"
     )
-    smtp_timeout_seconds: float = Field(default=10.0, gt=0)
+    smtp_timeout_seconds: float = Field(
+        default=10.0, gt=0, description="Time the SMTP server has to take one message"
+    )
     mail_max_attempts: int = Field(
         default=5, ge=1, le=50, description="Attempts to send one e-mail before giving up"
     )
