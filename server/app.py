@@ -39,6 +39,7 @@ from .http import (
     outbound,
     recordings,
     reports,
+    series,
     webhooks,
 )
 from .http.middleware import RequestObserver
@@ -91,6 +92,7 @@ OPERATIONS = [
     *outbound.operations,
     *calendar.operations,
     *reports.operations,
+    *series.operations,
     *integrations.operations,
 ]
 

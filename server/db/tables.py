@@ -34,6 +34,7 @@ __all__ = [
     "class_participants",
     "class_reminders",
     "class_resources",
+    "class_series",
     "course_mentors",
     "courses",
     "enrollments",
@@ -153,6 +154,8 @@ live_classes = Table(
     # Bumped by every change a calendar shows (time, title, cancellation): the iCalendar
     # SEQUENCE of the class's event.
     Column("revision", Integer, nullable=False, server_default="0"),
+    # The series this class is an occurrence of (class_series.id), if any.
+    Column("series_id", ID, nullable=True),
     Column("created_by", ID, nullable=False),
     Column("created_at", UTCDateTime(), nullable=False),
     Column("updated_at", UTCDateTime(), nullable=False),
@@ -166,6 +169,7 @@ Index(
     live_classes.c.scheduled_start,
 )
 Index("ix_live_classes_org_status", live_classes.c.org_id, live_classes.c.status)
+Index("ix_live_classes_series", live_classes.c.series_id, live_classes.c.scheduled_start)
 Index(
     "ix_live_classes_provider_meeting", live_classes.c.provider, live_classes.c.provider_meeting_id
 )
@@ -584,3 +588,20 @@ mail_deliveries = Table(
 )
 Index("ix_mail_deliveries_due", mail_deliveries.c.status, mail_deliveries.c.next_attempt_at)
 Index("ix_notifications_kind_created", notifications.c.kind, notifications.c.created_at)
+
+# -- class series ------------------------------------------------------------------
+
+class_series = Table(
+    "class_series",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("org_id", ID, nullable=False),
+    Column("course_id", ID, nullable=False),
+    # The RFC 5545 rule as given (FREQ=DAILY|WEEKLY with COUNT or UNTIL), expanded from
+    # the first class's start in ``timezone``.
+    Column("rrule", String(500), nullable=False),
+    Column("timezone", String(64), nullable=False),
+    Column("created_by", ID, nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+)
+Index("ix_class_series_course", class_series.c.org_id, class_series.c.course_id)

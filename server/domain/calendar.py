@@ -59,4 +59,6 @@ def _event(row: RowMapping, *, stamp: datetime) -> Event:
     lines.append(f"Time zone: {row['timezone']}")
     event.add("description", "\n\n".join(lines))
     event.add("x-liveclass-timezone", row["timezone"])
+    if row["series_id"]:
+        event.add("x-liveclass-series", row["series_id"])
     return event

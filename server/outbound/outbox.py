@@ -147,5 +147,6 @@ def class_payload(row: RowMapping) -> dict[str, Any]:
         "host_user_id": row["host_user_id"],
         "provider": row["provider"],
         "join_url": row["join_url"],
+        "series_id": row["series_id"],
         "updated_at": iso(row["updated_at"]),
     }
