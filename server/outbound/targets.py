@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 __all__ = ["Target", "TargetRefused", "check_url", "resolve"]
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+RESOLVE_TIMEOUT_SECONDS = 5
 
 
 class TargetRefused(Exception):
@@ -69,7 +70,14 @@ async def resolve(url: str, *, allow_private: bool) -> Target:
     """Resolve ``url``'s host and return the first acceptable address, or refuse."""
     scheme, host, port, path = check_url(url)
     try:
-        infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        async with asyncio.timeout(RESOLVE_TIMEOUT_SECONDS):
+            infos = await asyncio.get_running_loop().getaddrinfo(
+                host, port, type=socket.SOCK_STREAM
+            )
+    except TimeoutError:
+        raise TargetRefused(
+            f"the host {host} did not resolve within {RESOLVE_TIMEOUT_SECONDS} s"
+        ) from None
     except OSError as exc:
         raise TargetRefused(f"the host {host} does not resolve: {exc}") from None
     addresses = [ipaddress.ip_address(str(info[4][0]).split("%")[0]) for info in infos]

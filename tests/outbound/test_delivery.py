@@ -176,8 +176,13 @@ async def test_a_receiver_down_gets_everything_in_order_once_back_and_the_circui
     await world.call("POST", f"/api/live-classes/{first}/end", world.mentor)
 
     # Each class's first event is tried and fails; its later events wait behind it.
+    # Attempts are counted when claimed: wait until their failures are recorded too.
     rows = await wait_deliveries(
-        world, lambda rows: sum(r["attempts"] for r in rows) >= CIRCUIT_FAILURES
+        world,
+        lambda rows: (
+            sum(r["attempts"] for r in rows) >= CIRCUIT_FAILURES
+            and all(r["status"] == "pending" for r in rows)
+        ),
     )
     waiting = [r for r in rows if r["class_id"] == first and r["event_type"] != "class.scheduled"]
     assert waiting and all(r["attempts"] == 0 for r in waiting)
@@ -216,7 +221,9 @@ async def test_a_delivery_fails_after_the_retry_window_and_stops_holding_the_cla
     # Its first attempt fails, and the one after the window (25 h later) too.
     receiver.fail_next = 2
     klass = await world.schedule()
-    await wait_deliveries(world, lambda rows: rows[0]["attempts"] == 1)
+    await wait_deliveries(
+        world, lambda rows: rows[0]["attempts"] == 1 and rows[0]["status"] == "pending"
+    )
     await world.call("PATCH", f"/api/live-classes/{klass['id']}", world.mentor, json={"title": "y"})
     hooks_clock.advance(hours=25)
     # The update no longer waits for the failed one.
