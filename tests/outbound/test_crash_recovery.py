@@ -31,6 +31,7 @@ async def test_deliveries_survive_a_kill_9(
         env = cli_env(
             LIVECLASS_DATABASE_URL=database_url,
             LIVECLASS_JWT_SECRET=TEST_SECRET,
+            LIVECLASS_SECRET_KEY=TEST_SECRET,
             LIVECLASS_WEBHOOK_ALLOW_PRIVATE_TARGETS="true",
             LIVECLASS_OUTBOUND_WEBHOOK_POLL_SECONDS="0.05",
             LIVECLASS_OUTBOUND_WEBHOOK_TIMEOUT_SECONDS="3",
