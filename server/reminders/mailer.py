@@ -1,5 +1,6 @@
 """The e-mail outbox: notifications of the mailed kinds become ``mail_deliveries`` rows,
-sent over SMTP with retries, at most one mail per notification.
+sent over SMTP with retries: one mail per notification (a second one only if a process
+dies between the SMTP server's acceptance and recording it, when the lease runs out).
 
 Taking a notification is an ``INSERT`` keyed by its id (a second process's
 insert does nothing); sending is claimed by a conditional update with a
