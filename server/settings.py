@@ -156,6 +156,66 @@ class Settings(BaseSettings):
     )
     provider_timeout_seconds: float = Field(default=10.0, gt=0)
 
+    # -- outbound webhooks (to the learning platform) ----------------------------
+    webhook_allow_private_targets: bool = Field(
+        default=False,
+        description="Let outbound webhooks reach private, loopback and link-local addresses",
+    )
+    outbound_webhook_worker: bool = Field(
+        default=True, description="Deliver outbound webhooks from this process"
+    )
+    outbound_webhook_poll_seconds: float = Field(
+        default=1.0, gt=0, description="How often the delivery worker looks for due deliveries"
+    )
+    outbound_webhook_timeout_seconds: float = Field(
+        default=10.0, gt=0, le=120, description="Time an endpoint has to answer one attempt"
+    )
+    outbound_webhook_retry_base_seconds: float = Field(
+        default=5.0, gt=0, description="First retry delay; doubles each attempt (with jitter)"
+    )
+    outbound_webhook_retry_cap_seconds: float = Field(
+        default=3600.0, gt=0, description="Longest delay between two attempts"
+    )
+    outbound_webhook_retry_hours: float = Field(
+        default=24.0, gt=0, description="How long a delivery is retried before it is 'failed'"
+    )
+    outbound_webhook_circuit_failures: int = Field(
+        default=10, ge=1, description="Consecutive failures that pause an endpoint"
+    )
+    outbound_webhook_circuit_pause_seconds: float = Field(
+        default=300.0, gt=0, description="How long a paused endpoint waits before a new try"
+    )
+
+    # -- reminders and e-mail ------------------------------------------------------
+    reminder_offsets_minutes: list[int] = Field(
+        default=[1440, 10],
+        min_length=0,
+        max_length=10,
+        description="When reminders go out, in minutes before a class (JSON list)",
+    )
+    reminder_worker: bool = Field(
+        default=True, description="Plan reminders and send e-mail from this process"
+    )
+    reminder_poll_seconds: float = Field(
+        default=30.0, gt=0, description="How often reminders and e-mail are looked for"
+    )
+    smtp_host: str | None = Field(default=None, description="SMTP server; unset = no e-mail")
+    smtp_port: int = Field(default=587, ge=1, le=65535, description="SMTP server port")
+    smtp_username: str | None = Field(default=None, description="SMTP login, if required")
+    smtp_password: str | None = Field(default=None, description="SMTP password, if required")
+    smtp_security: Literal["starttls", "tls", "none"] = Field(
+        default="starttls", description="starttls (port 587), tls (port 465) or none"
+    )
+    smtp_from: str = Field(
+        default="liveclass <no-reply@localhost>", description="From: of the e-mail sent"
+    )
+    smtp_timeout_seconds: float = Field(
+        default=10.0, gt=0, description="Time the SMTP server has to take one message"
+    )
+    mail_max_attempts: int = Field(
+        default=5, ge=1, le=50, description="Attempts to send one e-mail before giving up"
+    )
+
     @field_validator("jwt_public_key", "jwt_private_key")
     @classmethod
     def _read_key_file(cls, value: str | None) -> str | None:
@@ -171,6 +231,13 @@ class Settings(BaseSettings):
         except ValueError:
             raise ValueError("must read like '5 per 5 seconds'") from None
         return value
+
+    @field_validator("reminder_offsets_minutes")
+    @classmethod
+    def _offsets(cls, value: list[int]) -> list[int]:
+        if any(not 1 <= minutes <= 43_200 for minutes in value):
+            raise ValueError("each offset must be 1 to 43200 minutes (30 days)")
+        return sorted(set(value), reverse=True)
 
     @field_validator("database_url")
     @classmethod

@@ -84,6 +84,9 @@ def _name(op: Operation) -> str:
 
 def _success(op: Operation, components: dict[str, Any]) -> dict[str, Any]:
     if op.response is None:
+        if op.extra_content:
+            texts = {kind: {"schema": {"type": "string"}} for kind in op.extra_content}
+            return {"description": "success", "content": texts}
         return {"description": "done"}
     # Parametrised at run time from the declaration, hence __class_getitem__.
     if op.paginated:

@@ -187,6 +187,7 @@ class ClassOut(ResponseModel):
     your_role: str
     participant_count: int = Field(description="users online now")
     is_recorded: bool
+    series_id: str | None = Field(default=None, description="the series it belongs to, if any")
     created_at: datetime
     updated_at: datetime
 

@@ -224,6 +224,7 @@ def render(
             id=host_id, name=names.get((row["org_id"], host_id), host_id), role=ClassRole.HOST
         ),
         your_role=role.value,
+        series_id=row["series_id"],
         participant_count=online,
         is_recorded=has_recordings or row["auto_recording"] == "cloud",
         created_at=row["created_at"],

@@ -19,6 +19,7 @@ from ..db.database import upsert_in
 from ..db.tables import poll_votes, polls
 from ..domain.polls import Ballot, Tally, check_choice, tally
 from ..errors import Closed, Forbidden, NotFound
+from ..outbound.outbox import EventType, emit_class
 from ..schemas.common import UserRef
 from ..schemas.interactions import (
     ChoiceResults,
@@ -150,6 +151,17 @@ async def close(
             raise Closed("the poll is already closed")
         poll = render(row, is_host=True)
         outcome = await results_for(conn, row, is_host=True)
+        # Voters are named only when the poll is not anonymous (as hosts see it).
+        await emit_class(
+            conn,
+            class_id,
+            EventType.POLL_CLOSED,
+            at=now,
+            extra={
+                "poll": poll.model_dump(mode="json"),
+                "results": outcome.model_dump(mode="json"),
+            },
+        )
         event = await append_event(
             conn,
             class_id,

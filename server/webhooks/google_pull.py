@@ -42,6 +42,7 @@ from ..providers.google_meet import GoogleClient
 from ..schemas.text import without_control_characters
 from ..services.context import ServiceContext
 from ..services.recordings import RecordingFile, store_recording_files
+from ..services.reports import finalize_attendance
 from .inbox import ClaimedEvent, InboxStatus, Outcome
 
 __all__ = ["MeetPull"]
@@ -121,6 +122,12 @@ class MeetPull:
             await _keep_session(conn, row["id"], session)
         added = await store_recording_files(
             conn, self._ctx, row, pulled.files, now=self._ctx.clock()
+        )
+        await finalize_attendance(
+            conn,
+            row["id"],
+            at=self._ctx.clock(),
+            present_percent=self._ctx.settings.attendance_present_percent,
         )
         return Outcome(
             note=f"{len(pulled.sessions)} session(s), {added} new file(s)",
