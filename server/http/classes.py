@@ -142,9 +142,13 @@ async def attendance(call: Call[Any, AttendanceQuery]) -> list[AttendanceRow] | 
     return rows
 
 
+# The documented CSV columns, in order; the JSON-only ``sessions`` list is not one of them.
+CSV_COLUMNS = [name for name in AttendanceRow.model_fields if name != "sessions"]
+
+
 def _csv(rows: list[AttendanceRow], class_id: str) -> Response:
     out = io.StringIO()
-    columns = list(AttendanceRow.model_fields)
+    columns = CSV_COLUMNS
     writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\r\n")
     writer.writeheader()
     for row in rows:
