@@ -19,6 +19,7 @@ from ..schemas.classes import (
     JoinInfo,
     ParticipantOut,
 )
+from ..schemas.common import Page
 from ..services.attendance import AttendanceService
 from ..services.classes import ClassService
 from .routing import Call, api
@@ -118,12 +119,16 @@ async def leave_class(call: Call[Any, Any]) -> dict[str, bool]:
 @api(
     "GET",
     CLASS + "/participants",
-    summary="Who took part, and who is online",
+    summary="Who took part, and who is online, in order of first joining",
     tag="live classes",
+    query=Page,
     response=list[ParticipantOut],
+    paginated=True,
 )
-async def list_participants(call: Call[Any, Any]) -> list[ParticipantOut]:
-    return await ClassService(call.ctx).participants(call.principal, call.path("class_id"))
+async def list_participants(call: Call[Any, Page]) -> tuple[list[ParticipantOut], int]:
+    return await ClassService(call.ctx).participants(
+        call.principal, call.path("class_id"), call.query
+    )
 
 
 @api(

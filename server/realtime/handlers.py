@@ -30,6 +30,8 @@ from ..schemas.interactions import (
     PollClose,
     PollCreate,
     PollVote,
+    PresenceList,
+    PresenceOut,
     QuestionAnswer,
     QuestionAsk,
     QuestionModerate,
@@ -58,6 +60,7 @@ __all__ = ["register"]
 log = logging.getLogger("liveclass.realtime")
 
 MAX_IN_FLIGHT = 16
+PRESENCE_IN_SNAPSHOT = 100
 
 M = TypeVar("M", bound=BaseModel)
 Run = Callable[[str, Principal, M], Awaitable[dict[str, Any]]]
@@ -91,8 +94,9 @@ def register(sio: socketio.AsyncServer, ctx: ServiceContext, hub: Hub, metrics: 
         access = await classroom.admit(ctx, who, p.class_id)
         user = UserRef(id=who.user_id, name=who.name, role=access.role.value)
         await hub.join(sid, p.class_id, user, access.role)
-        online = await hub.presence.online(p.class_id)
-        snapshot = await classroom.snapshot(ctx, who, access, online)
+        count, users = await hub.presence.page(p.class_id, 0, PRESENCE_IN_SNAPSHOT)
+        presence = PresenceOut(count=count, users=users)
+        snapshot = await classroom.snapshot(ctx, who, access, presence)
         return {"snapshot": snapshot.model_dump(mode="json", by_alias=True)}
 
     async def leave(sid: str, who: Principal, p: ClassRef) -> dict[str, Any]:
@@ -100,6 +104,12 @@ def register(sio: socketio.AsyncServer, ctx: ServiceContext, hub: Hub, metrics: 
             await load_class(conn, who, p.class_id)
         await hub.leave(sid, p.class_id, who.user_id)
         return {}
+
+    async def presence_list(sid: str, who: Principal, p: PresenceList) -> dict[str, Any]:
+        async with ctx.db.read() as conn:
+            await load_class(conn, who, p.class_id)
+        count, users = await hub.presence.page(p.class_id, p.offset, p.limit)
+        return {"count": count, "users": [u.model_dump() for u in users]}
 
     async def resync(sid: str, who: Principal, p: Resync) -> dict[str, Any]:
         return await classroom.resync(ctx, who, p.class_id, p.after_seq)
@@ -175,6 +185,7 @@ def register(sio: socketio.AsyncServer, ctx: ServiceContext, hub: Hub, metrics: 
     on("reaction:send", ReactionSend, react)
     on("resource:share", ResourceShare, share)
     on("participant:remove", ParticipantRemove, remove)
+    on("presence:list", PresenceList, presence_list)
 
     async def unknown(event: str, sid: str, *args: Any) -> dict[str, Any]:
         return ack_body(BadRequest(f"unknown event {event!r}"))

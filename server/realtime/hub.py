@@ -28,11 +28,13 @@ from ..services.events import Audience, ClassEvent, Coalesced
 from ..services.redaction import participant_view
 from .broker import Broker
 from .coalesce import Coalescer
-from .presence import Presence
+from .presence import Presence, net_changes
 
-__all__ = ["Hub", "class_room", "hosts_room", "participants_room"]
+__all__ = ["PRESENCE_DELTA_MAX", "Hub", "class_room", "hosts_room", "participants_room"]
 
 log = logging.getLogger("liveclass.realtime")
+
+PRESENCE_DELTA_MAX = 50  # users per list of a presence:update; more sets ``truncated``
 
 
 def class_room(class_id: str) -> str:
@@ -62,6 +64,7 @@ class Hub:
             Coalesced.REACTIONS: Coalescer(self._flush_reactions),
         }
         self._presence_batch: Coalescer[tuple[bool, UserRef]] = Coalescer(self._flush_presence)
+        presence.on_change(self._presence_changed)
 
     # -- Broadcaster ---------------------------------------------------------------------
 
@@ -93,22 +96,17 @@ class Hub:
         await self._sio.enter_room(sid, class_room(class_id))
         role_room = hosts_room(class_id) if role.is_host else participants_room(class_id)
         await self._sio.enter_room(sid, role_room)
-        if await self.presence.enter(class_id, user, sid):
-            self._presence_batch.add(class_id, (True, user))
+        await self.presence.enter(class_id, user, sid)
 
     async def leave(self, sid: str, class_id: str, user_id: str) -> None:
         for room in (class_room(class_id), hosts_room(class_id), participants_room(class_id)):
             await self._sio.leave_room(sid, room)
-        left = await self.presence.leave(class_id, user_id, sid)
-        if left is not None:
-            self._presence_batch.add(class_id, (False, left))
+        await self.presence.leave(class_id, user_id, sid)
 
     async def disconnected(self, sid: str) -> None:
         """A socket went away: it leaves every class it was in (rooms are cleared by Socket.IO)."""
         for class_id, user_id in self.presence.classes_of(sid):
-            left = await self.presence.leave(class_id, user_id, sid)
-            if left is not None:
-                self._presence_batch.add(class_id, (False, left))
+            await self.presence.leave(class_id, user_id, sid)
 
     async def close(self) -> None:
         await self._presence_batch.close()
@@ -167,18 +165,21 @@ class Hub:
             class_room(class_id),
         )
 
+    def _presence_changed(self, class_id: str, online: bool, user: UserRef) -> None:
+        self._presence_batch.add(class_id, (online, user))
+
     async def _flush_presence(self, class_id: str, changes: list[tuple[bool, UserRef]]) -> None:
-        last: dict[str, tuple[bool, UserRef]] = {}
-        for joined, user in changes:
-            last[user.id] = (joined, user)
-        online = await self.presence.online(class_id)
+        """The exact count now and what changed since the last update, at most 50 a list."""
+        joined, left = net_changes(changes)
+        count = await self.presence.count(class_id)
         await self._emit(
             "presence:update",
             {
                 "class_id": class_id,
-                "online": [u.model_dump() for u in online],
-                "joined": [u.model_dump() for joined, u in last.values() if joined],
-                "left": [u.model_dump() for joined, u in last.values() if not joined],
+                "count": count,
+                "joined": [u.model_dump() for u in joined[:PRESENCE_DELTA_MAX]],
+                "left": [u.model_dump() for u in left[:PRESENCE_DELTA_MAX]],
+                "truncated": max(len(joined), len(left)) > PRESENCE_DELTA_MAX,
             },
             class_room(class_id),
         )

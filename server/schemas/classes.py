@@ -171,7 +171,9 @@ class ParticipantOut(ResponseModel):
 
 
 class ClassDetail(ClassOut):
-    participants: list[ParticipantOut]
+    participants: list[ParticipantOut] = Field(
+        description="the first 100 in order of first joining; all of them: GET .../participants"
+    )
     recordings: list[RecordingOut] = Field(description="those the caller may access")
     resources: list[ResourceOut]
 

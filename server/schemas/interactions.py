@@ -39,6 +39,8 @@ __all__ = [
     "PollView",
     "PollVote",
     "PollVoteBody",
+    "PresenceList",
+    "PresenceOut",
     "QuestionAnswer",
     "QuestionAnswerBody",
     "QuestionAsk",
@@ -80,6 +82,11 @@ class ClassRef(RequestModel):
 
 class Resync(ClassRef):
     after_seq: int = Field(ge=0)
+
+
+class PresenceList(ClassRef):
+    offset: int = Field(default=0, ge=0, le=2**31 - 1)
+    limit: int = Field(default=100, ge=1, le=500)
 
 
 class ChatSendBody(RequestModel):
@@ -310,13 +317,20 @@ class You(ResponseModel):
     role: str
 
 
+class PresenceOut(ResponseModel):
+    """Who is online: the exact ``count`` and a page of ``users`` by name."""
+
+    count: int
+    users: list[UserRef]
+
+
 class Snapshot(BaseModel):
     model_config = ConfigDict(populate_by_name=True)
 
     class_: ClassDetail = Field(alias="class")
     you: You
     seq: int
-    presence: list[UserRef]
+    presence: PresenceOut
     hands: list[HandOut]
     polls: list[PollView]
     questions: list[QuestionOut]

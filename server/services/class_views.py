@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import RowMapping, and_, func, or_, select
+from sqlalchemy import ColumnElement, RowMapping, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ..auth import Principal
@@ -16,7 +16,13 @@ from ..schemas.common import UserRef
 from .attendance import online_counts
 from .recordings import recorded_classes
 
-__all__ = ["participant_passcode", "participants_of", "render_classes", "roles_in"]
+__all__ = [
+    "count_participants",
+    "participant_passcode",
+    "participants_of",
+    "render_classes",
+    "roles_in",
+]
 
 
 async def render_classes(
@@ -71,7 +77,23 @@ async def _names(conn: AsyncConnection, rows: Sequence[RowMapping]) -> dict[tupl
     return {(o, u): n for o, u, n in found.all()}
 
 
-async def participants_of(conn: AsyncConnection, class_id: str) -> list[ParticipantOut]:
+def _taking_part(class_id: str) -> ColumnElement[bool]:
+    cp = class_participants.c
+    return and_(cp.class_id == class_id, cp.removed_at.is_(None))
+
+
+async def count_participants(conn: AsyncConnection, class_id: str) -> int:
+    """How many took part and were not removed (the total of :func:`participants_of`)."""
+    found = await conn.scalar(
+        select(func.count()).select_from(class_participants).where(_taking_part(class_id))
+    )
+    return int(found or 0)
+
+
+async def participants_of(
+    conn: AsyncConnection, class_id: str, *, limit: int, offset: int = 0
+) -> list[ParticipantOut]:
+    """A page of those who took part, in order of first joining; ``online`` while present."""
     iv = attendance_intervals
     online_now = (
         select(iv.c.user_id)
@@ -94,8 +116,10 @@ async def participants_of(conn: AsyncConnection, class_id: str) -> list[Particip
                     users, and_(users.c.org_id == cp.org_id, users.c.user_id == cp.user_id)
                 )
             )
-            .where(cp.class_id == class_id, cp.removed_at.is_(None))
+            .where(_taking_part(class_id))
             .order_by(cp.first_joined_at, cp.user_id)
+            .limit(limit)
+            .offset(offset)
         )
     ).mappings()
     return [

@@ -41,12 +41,19 @@ from ..schemas.classes import (
     ParticipantOut,
     check_schedule,
 )
+from ..schemas.common import Page
 from ..webhooks.google_jobs import enqueue_channel_open
 from .access import ClassAccess, load_class, require_host, teaches
 from .attendance import close_intervals, open_interval
 from .class_meetings import meeting_columns, meeting_of, meeting_request, touches_provider
 from .class_status import transition_in
-from .class_views import participant_passcode, participants_of, render_classes, roles_in
+from .class_views import (
+    count_participants,
+    participant_passcode,
+    participants_of,
+    render_classes,
+    roles_in,
+)
 from .context import ServiceContext
 from .events import ClassEvent
 from .recordings import accessible_recordings
@@ -57,6 +64,7 @@ __all__ = ["ClassService", "record_participant"]
 
 _lc = live_classes.c
 APP_SOURCE = "app"
+PARTICIPANTS_IN_DETAIL = 100
 
 
 class ClassService:
@@ -118,10 +126,13 @@ class ClassService:
             access = await load_class(conn, principal, class_id)
             return await self.detail(conn, principal, access)
 
-    async def participants(self, principal: Principal, class_id: str) -> list[ParticipantOut]:
+    async def participants(
+        self, principal: Principal, class_id: str, page: Page
+    ) -> tuple[list[ParticipantOut], int]:
         async with self._ctx.db.read() as conn:
             await load_class(conn, principal, class_id)
-            return await participants_of(conn, class_id)
+            found = await participants_of(conn, class_id, limit=page.limit, offset=page.offset)
+            return found, await count_participants(conn, class_id)
 
     # -- scheduling ------------------------------------------------------------
 
@@ -308,7 +319,7 @@ class ClassService:
         viewer = Viewer(principal.user_id, access.role, enrolled=True)
         return ClassDetail(
             **summary.model_dump(),
-            participants=await participants_of(conn, access.class_id),
+            participants=await participants_of(conn, access.class_id, limit=PARTICIPANTS_IN_DETAIL),
             recordings=await accessible_recordings(
                 conn, viewer, access.class_id, now=self._ctx.clock()
             ),

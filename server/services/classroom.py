@@ -17,7 +17,7 @@ from ..db.tables import (
     questions,
 )
 from ..schemas.common import UserRef
-from ..schemas.interactions import InteractionOut, Snapshot, You
+from ..schemas.interactions import InteractionOut, PresenceOut, Snapshot, You
 from . import chat, hands
 from . import polls as polls_service
 from . import questions as questions_service
@@ -45,7 +45,7 @@ async def admit(ctx: ServiceContext, principal: Principal, class_id: str) -> Cla
 
 
 async def snapshot(
-    ctx: ServiceContext, principal: Principal, access: ClassAccess, online: list[UserRef]
+    ctx: ServiceContext, principal: Principal, access: ClassAccess, presence: PresenceOut
 ) -> Snapshot:
     """Everything a client needs after joining; ``seq`` is read first, so an event the
     client also receives live has ``seq`` above it only if the snapshot lacks it."""
@@ -62,7 +62,7 @@ async def snapshot(
             class_=detail,
             you=You(user=me, role=access.role.value),
             seq=seq,
-            presence=online,
+            presence=presence,
             hands=await hands.queue(conn, class_id),
             polls=await polls_service.views(conn, class_id, principal.user_id, is_host=is_host),
             questions=visible,

@@ -43,6 +43,11 @@ async def test_official_client_end_to_end(platform: Platform) -> None:
         "snapshotKeys": sorted(
             ["chat", "class", "hands", "polls", "presence", "questions", "resources", "seq", "you"]
         ),
+        "snapshotPresenceKeys": ["count", "users"],
+        "presenceUpdateKeys": ["class_id", "count", "joined", "left", "truncated"],
+        "presenceList": {"count": 3, "names": ["Grace Mentor", "Lee Learner"]},
+        "presenceRest": ["Sam Student"],
+        "presenceBadLimit": "bad_request",
         "chatSeen": "hello from node",
         "chatAckOk": True,
         "anonAuthor": None,
