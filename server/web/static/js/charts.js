@@ -42,7 +42,8 @@ export function timeline(rows, from, to) {
     const at = new Date(start + (span * i) / 4).toISOString();
     const left = x(at);
     ticks.push(s("line", { class: "tick", x1: left, x2: left, y1: 0, y2: rows.length * ROW }));
-    ticks.push(s("text", { x: left, y: height - 6, "text-anchor": i === 0 ? "start" : i === 4 ? "end" : "middle", text: clock(at) }));
+    const label = clock(at, { seconds: span < 10 * 60_000 });
+    ticks.push(s("text", { x: left, y: height - 6, "text-anchor": i === 0 ? "start" : i === 4 ? "end" : "middle", text: label }));
   }
   const lanes = rows.map((row, i) => {
     const y = i * ROW;

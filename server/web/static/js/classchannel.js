@@ -39,6 +39,10 @@ export class ActionError extends Error {
   }
 }
 
+function isConnectionError(error) {
+  return error?.name === "NotConnected" || error?.name === "AckTimeout";
+}
+
 /** Send `event` and return the ack, throwing ActionError when it says ok: false. */
 export async function request(socket, event, payload, options) {
   const ack = await socket.call(event, payload, options);
@@ -74,6 +78,7 @@ export class ClassChannel {
     } catch (error) {
       if (error instanceof ActionError) this.handlers.error(error);
       // A dropped connection is retried by the socket, which joins again on connect.
+      else if (!isConnectionError(error)) throw error;
     }
   }
 
@@ -125,6 +130,7 @@ export class ClassChannel {
         ack = await request(this.socket, "class:resync", { class_id: this.classId, after_seq: this.lastSeq });
       } catch (error) {
         if (error instanceof ActionError) this.handlers.error(error);
+        else if (!isConnectionError(error)) throw error;
         return;
       }
       if (ack.reset) {

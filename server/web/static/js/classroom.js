@@ -121,9 +121,9 @@ function renderClass() {
   const cls = state.cls;
   document.title = `${cls.title} · liveclass`;
   $("class-title").textContent = cls.title;
-  const times = cls.status === "live" && cls.actual_start
-    ? `started ${clock(cls.actual_start)}`
-    : `${when(cls.scheduled_start)} to ${clock(cls.scheduled_end)}`;
+  let times = `${when(cls.scheduled_start)} to ${clock(cls.scheduled_end)}`;
+  if (cls.status === "live" && cls.actual_start) times = `started ${clock(cls.actual_start)}`;
+  if (cls.status === "ended" && cls.actual_start) times = `ran ${when(cls.actual_start)} to ${clock(cls.actual_end)}`;
   fill($("class-meta"),
     h("span", { class: `badge status-${cls.status}`, text: STATUSES[cls.status] || cls.status }),
     ` ${times} · ${PROVIDERS[cls.provider] || cls.provider} · host ${cls.host.name}`,
@@ -514,6 +514,7 @@ function pollFormKind() {
 
 async function createPoll(event) {
   event.preventDefault();
+  const form = event.currentTarget;
   const errorEl = $("poll-error");
   const kind = $("poll-kind").value;
   const body = {
@@ -534,10 +535,11 @@ async function createPoll(event) {
     }
     if (correct.length) body.correct = correct.map((n) => n - 1);
   }
-  const ack = await act(errorEl, event.currentTarget.querySelector("button[type=submit]"), () => send("poll:create", body));
+  const ack = await act(errorEl, form.querySelector("button[type=submit]"), () => send("poll:create", body));
   if (!ack) return;
   upsertPoll(ack.poll, null);
-  event.currentTarget.reset();
+  form.reset();
+  $("poll-new").open = false;
   pollFormKind();
 }
 
@@ -654,14 +656,16 @@ function addResource(resource) {
 
 async function shareResource(event) {
   event.preventDefault();
+  const form = event.currentTarget;
   const body = { title: $("resource-title").value.trim(), url: $("resource-url").value.trim(), kind: $("resource-kind").value };
   const errorEl = $("resource-error");
   if (!body.title) return showError(errorEl, new Error("Give the link a title."));
   if (!/^https?:\/\/\S+$/i.test(body.url)) return showError(errorEl, new Error("The link must start with http:// or https://."));
-  const ack = await act(errorEl, event.currentTarget.querySelector("button[type=submit]"), () => send("resource:share", body));
+  const ack = await act(errorEl, form.querySelector("button[type=submit]"), () => send("resource:share", body));
   if (!ack) return;
   addResource(ack.resource);
-  event.currentTarget.reset();
+  form.reset();
+  $("resource-new").open = false;
 }
 
 // -- attendance -------------------------------------------------------------------------------------------

@@ -49,14 +49,15 @@ export function fill(el, ...children) {
   return el;
 }
 
-const timeFormat = new Intl.DateTimeFormat(undefined, { hour: "2-digit", minute: "2-digit" });
+const timeFormat = new Intl.DateTimeFormat(undefined, { hour: "numeric", minute: "2-digit" });
+const secondsFormat = new Intl.DateTimeFormat(undefined, { hour: "numeric", minute: "2-digit", second: "2-digit" });
 const dateTimeFormat = new Intl.DateTimeFormat(undefined, {
-  weekday: "short", day: "numeric", month: "short", hour: "2-digit", minute: "2-digit", timeZoneName: "short",
+  weekday: "short", day: "numeric", month: "short", hour: "numeric", minute: "2-digit", timeZoneName: "short",
 });
 
-/** "14:05" in the viewer's time zone. */
-export function clock(iso) {
-  return iso ? timeFormat.format(new Date(iso)) : "";
+/** "14:05" in the viewer's time zone (with seconds: "14:05:09"). */
+export function clock(iso, { seconds = false } = {}) {
+  return iso ? (seconds ? secondsFormat : timeFormat).format(new Date(iso)) : "";
 }
 
 /** "Tue 1 Dec, 14:05 CET" in the viewer's time zone. */
