@@ -3,7 +3,7 @@
 Each operation has a body model (what HTTP posts under ``/api/live-classes/{class_id}/...``)
 and a socket model that adds ``class_id``; both are validated strictly (``"5"`` is
 not a number, ``1`` is not a boolean) and refuse unknown fields.  Response
-shapes follow the "Shapes" section of ``spec/realtime.md``.
+shapes follow the "Shapes" section of docs/realtime.md.
 """
 
 from __future__ import annotations

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -13,22 +14,58 @@ from tests.support.platform import Platform
 from tests.support.sockets import live_class
 
 NODE_DIR = Path(__file__).parent / "node"
+DOCS = Path(__file__).parents[2] / "docs" / "realtime.md"
 
 
-async def _run(*command: str, within: float) -> str:
+async def _run(*command: str, within: float, env: dict[str, str] | None = None) -> str:
     process = await asyncio.create_subprocess_exec(
-        *command, cwd=NODE_DIR, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
+        *command,
+        cwd=NODE_DIR,
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
     )
     out, err = await asyncio.wait_for(process.communicate(), within)
     assert process.returncode == 0, err.decode()
     return out.decode()
 
 
-async def test_official_client_end_to_end(platform: Platform) -> None:
+async def _node_ready() -> None:
     if shutil.which("node") is None or shutil.which("npm") is None:
         pytest.skip("Node.js and npm are needed for this test")
     if not (NODE_DIR / "node_modules" / "socket.io-client").exists():
         await _run("npm", "install", "--no-audit", "--no-fund", within=300)
+
+
+def test_the_documented_example_is_this_file() -> None:
+    example = (NODE_DIR / "example.mjs").read_text(encoding="utf-8")
+    assert f"```js\n{example}```" in DOCS.read_text(encoding="utf-8")
+
+
+async def test_the_documented_example_runs(platform: Platform) -> None:
+    await _node_ready()
+    class_id = await live_class(platform)
+    student = platform.students[0]
+    env = {
+        **os.environ,
+        "LIVECLASS_URL": platform.server.url,
+        "LIVECLASS_TOKEN": student.token,
+        "LIVECLASS_CLASS_ID": class_id,
+    }
+    out = await _run("node", "example.mjs", within=60, env=env)
+    title = (await platform.call("GET", f"/api/live-classes/{class_id}", student)).json()["data"][
+        "title"
+    ]
+    assert out.splitlines() == [
+        f'joined "{title}" as participant; 1 online',
+        f"{student.name}: Hello from the example!",
+    ]
+    chat = await platform.call("GET", f"/api/live-classes/{class_id}/chat", student)
+    assert [m["text"] for m in chat.json()["data"]] == ["Hello from the example!"]
+
+
+async def test_official_client_end_to_end(platform: Platform) -> None:
+    await _node_ready()
     class_id = await live_class(platform)
     s1, s2 = platform.students
     config = {
