@@ -29,13 +29,13 @@ new PerformanceObserver((list) => {
 FIGURES = """
 () => {
   const at = (name) => performance.getEntriesByName(name).at(-1)?.startTime ?? null;
+  const took = (name) => performance.getEntriesByName(name).map((entry) => entry.duration);
   return {
     first_contentful_paint_ms: at("first-contentful-paint"),
     snapshot_rendered_ms: at("classroom-ready"),
     history_rendered_ms: at("chat-history-loaded"),
-    render_snapshot_ms: at("render-snapshot") === null ? null
-      : performance.getEntriesByName("render-snapshot")[0].duration,
-    render_history_pages_ms: performance.getEntriesByName("render-history-page").map((m) => m.duration),
+    render_snapshot_ms: took("render-snapshot")[0] ?? null,
+    render_history_pages_ms: took("render-history-page"),
     longest_task_ms: Math.max(0, ...window.__longTasks),
     long_tasks: window.__longTasks.length,
   };
