@@ -8,7 +8,7 @@ from playwright.async_api import Browser, BrowserContext, ConsoleMessage, Error,
 
 from tests.support.platform import Person
 
-__all__ = ["DESKTOP", "PHONE", "Pages", "chat_texts", "message_box"]
+__all__ = ["DESKTOP", "PHONE", "Pages", "chat_texts", "contrast_failures", "message_box"]
 
 DESKTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 360, "height": 740}
@@ -70,3 +70,47 @@ def message_box(page: Page) -> Locator:
 
 async def chat_texts(page: Page) -> list[str]:
     return await page.locator("#chat-log .msg-text").all_inner_texts()
+
+
+# WCAG 2 contrast of every visible text against the first opaque background behind it.
+_CONTRAST = """
+() => {
+  const rgb = (value) => (value.match(/[\\d.]+/g) || []).map(Number);
+  const lum = ([r, g, b]) => {
+    const c = [r, g, b].map((v) => {
+      v /= 255;
+      return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4;
+    });
+    return 0.2126 * c[0] + 0.7152 * c[1] + 0.0722 * c[2];
+  };
+  const background = (el) => {
+    for (let node = el; node; node = node.parentElement) {
+      const color = rgb(getComputedStyle(node).backgroundColor);
+      if (color.length === 3 || color[3] === 1) return color.slice(0, 3);
+    }
+    return [255, 255, 255];
+  };
+  const failures = [];
+  for (const el of document.querySelectorAll("body *")) {
+    if (el.closest("svg, [aria-hidden=true], .visually-hidden") || el.disabled) continue;
+    const own = [...el.childNodes].some((n) => n.nodeType === 3 && n.textContent.trim());
+    const style = getComputedStyle(el);
+    if (!own || !el.getClientRects().length || style.visibility === "hidden") continue;
+    const [fg, bg] = [lum(rgb(style.color)), lum(background(el))];
+    const ratio = (Math.max(fg, bg) + 0.05) / (Math.min(fg, bg) + 0.05);
+    const size = parseFloat(style.fontSize);
+    const large = size >= 24 || (size >= 18.66 && Number(style.fontWeight) >= 700);
+    if (ratio < (large ? 3 : 4.5)) {
+      const text = el.textContent.trim().slice(0, 30);
+      failures.push(`${el.tagName}.${el.className}: ${ratio.toFixed(2)} "${text}"`);
+    }
+  }
+  return failures;
+}
+"""
+
+
+async def contrast_failures(page: Page) -> list[str]:
+    """Texts below WCAG AA (4.5:1, or 3:1 for large text); empty when all pass."""
+    failures: list[str] = await page.evaluate(_CONTRAST)
+    return failures

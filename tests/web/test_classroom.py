@@ -10,7 +10,7 @@ from playwright.async_api import Locator, Page, expect
 
 from tests.support.platform import Platform
 from tests.support.sockets import live_class
-from tests.web.pages import DESKTOP, PHONE, Pages, chat_texts, message_box
+from tests.web.pages import DESKTOP, PHONE, Pages, chat_texts, contrast_failures, message_box
 
 
 async def say(page: Page, text: str) -> None:
@@ -111,8 +111,9 @@ async def test_a_class_with_a_mentor_and_two_students(platform: Platform, pages:
         "href", "https://example.org/notes"
     )
 
-    # Screenshots as people see the class (desktop and phone).
+    # Screenshots as people see the class (desktop and phone); every text readable (WCAG AA).
     for page, who in ((mentor, "mentor"), (s1, "student")):
+        assert await contrast_failures(page) == [], who
         await pages.screenshot(page, f"classroom-{who}-desktop")
         await page.set_viewport_size(PHONE)  # type: ignore[arg-type]
         await pages.screenshot(page, f"classroom-{who}-phone")
