@@ -33,7 +33,7 @@ def claims(**overrides: Any) -> dict[str, Any]:
         "org": "acme",
         "role": "mentor",
         "name": "Ada",
-        "exp": datetime.now(UTC) + timedelta(minutes=5),
+        "exp": datetime.now(UTC) + timedelta(days=1),
     }
     base.update(overrides)
     return {k: v for k, v in base.items() if v is not None}

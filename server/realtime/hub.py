@@ -28,13 +28,12 @@ from ..services.events import Audience, ClassEvent, Coalesced
 from ..services.redaction import participant_view
 from .broker import Broker
 from .coalesce import Coalescer
-from .presence import Presence, net_changes
+from .presence import Presence
+from .presence_updates import PresenceUpdates
 
-__all__ = ["PRESENCE_DELTA_MAX", "Hub", "class_room", "hosts_room", "participants_room"]
+__all__ = ["Hub", "class_room", "hosts_room", "participants_room"]
 
 log = logging.getLogger("liveclass.realtime")
-
-PRESENCE_DELTA_MAX = 50  # users per list of a presence:update; more sets ``truncated``
 
 
 def class_room(class_id: str) -> str:
@@ -63,8 +62,7 @@ class Hub:
             Coalesced.RESULTS: Coalescer(self._flush_results),
             Coalesced.REACTIONS: Coalescer(self._flush_reactions),
         }
-        self._presence_batch: Coalescer[tuple[bool, UserRef]] = Coalescer(self._flush_presence)
-        presence.on_change(self._presence_changed)
+        self._presence_updates = PresenceUpdates(presence, self._send_presence)
 
     # -- Broadcaster ---------------------------------------------------------------------
 
@@ -109,7 +107,7 @@ class Hub:
             await self.presence.leave(class_id, user_id, sid)
 
     async def close(self) -> None:
-        await self._presence_batch.close()
+        await self._presence_updates.close()
         for batch in self._batches.values():
             await batch.close()
 
@@ -165,24 +163,8 @@ class Hub:
             class_room(class_id),
         )
 
-    def _presence_changed(self, class_id: str, online: bool, user: UserRef) -> None:
-        self._presence_batch.add(class_id, (online, user))
-
-    async def _flush_presence(self, class_id: str, changes: list[tuple[bool, UserRef]]) -> None:
-        """The exact count now and what changed since the last update, at most 50 a list."""
-        joined, left = net_changes(changes)
-        count = await self.presence.count(class_id)
-        await self._emit(
-            "presence:update",
-            {
-                "class_id": class_id,
-                "count": count,
-                "joined": [u.model_dump() for u in joined[:PRESENCE_DELTA_MAX]],
-                "left": [u.model_dump() for u in left[:PRESENCE_DELTA_MAX]],
-                "truncated": max(len(joined), len(left)) > PRESENCE_DELTA_MAX,
-            },
-            class_room(class_id),
-        )
+    async def _send_presence(self, class_id: str, update: dict[str, Any]) -> None:
+        await self._emit("presence:update", update, class_room(class_id))
 
     async def _emit(self, name: str, data: dict[str, Any], room: str) -> None:
         await self._sio.emit(name, data, room=room)

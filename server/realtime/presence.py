@@ -140,6 +140,11 @@ class Presence:
     def on_change(self, listener: PresenceListener) -> None:
         self._listener = listener
 
+    @property
+    def shared(self) -> bool:
+        """Whether other processes share the view (through Redis)."""
+        return self._redis is not None
+
     # -- this process's sockets ---------------------------------------------------
 
     async def enter(self, class_id: str, user: UserRef, sid: str) -> None:

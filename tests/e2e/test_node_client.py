@@ -48,9 +48,9 @@ async def test_the_documented_example_runs(platform: Platform) -> None:
     student = platform.students[0]
     env = {
         **os.environ,
-        "LIVECLASS_URL": platform.server.url,
-        "LIVECLASS_TOKEN": student.token,
-        "LIVECLASS_CLASS_ID": class_id,
+        "CLASSROOM_URL": platform.server.url,
+        "CLASSROOM_TOKEN": student.token,
+        "CLASSROOM_CLASS_ID": class_id,
     }
     out = await _run("node", "example.mjs", within=60, env=env)
     title = (await platform.call("GET", f"/api/live-classes/{class_id}", student)).json()["data"][

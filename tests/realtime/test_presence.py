@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import ExitStack, asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -43,6 +43,10 @@ async def joined(url: str, class_id: str, people: list[Person]) -> AsyncIterator
 
 def ids(users: list[dict[str, Any]]) -> list[str]:
     return [u["id"] for u in users]
+
+
+def announces(user_id: str) -> Callable[[dict[str, Any]], bool]:
+    return lambda update: user_id in ids(update["joined"])
 
 
 async def test_deltas_count_each_user_once(platform: Platform) -> None:
@@ -171,9 +175,7 @@ async def test_presence_bytes_per_join_do_not_grow_with_the_class(platform: Plat
         async with connected(platform.server.url, *crowd) as clients:
             for person, client in zip(crowd, clients, strict=True):
                 await client.join(class_id)
-                update = await host.wait_for(
-                    "presence:update", lambda d, who=person.user_id: who in ids(d["joined"])
-                )
+                update = await host.wait_for("presence:update", announces(person.user_id))
                 assert update["count"] == len(sizes) + 2 and len(update["joined"]) == 1
                 sizes.append(len(json.dumps(update)))
     assert max(sizes) - min(sizes) <= 1, sizes  # the count's digits only
@@ -276,3 +278,48 @@ async def test_a_killed_process_leaves_after_the_ttl(platform: Platform, tmp_pat
     report = await platform.call("GET", f"/api/live-classes/{class_id}/attendance", platform.mentor)
     rows = {r["user_id"]: r for r in report.json()["data"]}
     assert rows[alice.user_id]["last_leave"] is not None
+
+
+async def test_a_count_overtaken_on_the_way_is_sent_again(
+    platform: Platform, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two processes' updates may cross: the last one a client gets still has the final count."""
+    settings = platform.server.settings
+    if settings.redis_url is None:
+        pytest.skip("needs Redis and PostgreSQL (the postgres backend)")
+    class_id = await live_class(platform)
+    alice, bob = platform.students
+    here: Presence = platform.server.app.other_asgi_app.state.ctx.broadcaster.presence
+    async with (
+        serve_app(settings.model_copy()) as other,
+        connected(platform.server.url, platform.mentor, alice) as (host, alice_here),
+        connected(other.url, bob) as (bob_there,),
+    ):
+        await host.join(class_id)
+        await bob_there.join(class_id)
+        await host.wait_for_online(class_id, {platform.mentor.user_id, bob.user_id})
+        # This process reads the count as it was before bob came (as if bob's update
+        # had overtaken ours on the way): its update is stale when it arrives.
+        monkeypatch.setattr(here, "count", _stale_once(here, 1))
+        await alice_here.join(class_id)
+        stale = await host.wait_for("presence:update", announces(alice.user_id))
+        assert stale["count"] == 1
+        fixed = await host.wait_for("presence:update", lambda d: d["count"] == 3)
+        assert (fixed["joined"], fixed["left"]) == ([], [])
+        updates = host.received("presence:update")
+        assert updates.index(fixed) > updates.index(stale)
+        assert set(host.online(class_id)) == {platform.mentor.user_id, alice.user_id, bob.user_id}
+
+
+def _stale_once(presence: Presence, stale: int) -> Callable[[str], Awaitable[int]]:
+    count = presence.count
+    answered = False
+
+    async def once(class_id: str) -> int:
+        nonlocal answered
+        if answered:
+            return await count(class_id)
+        answered = True
+        return stale
+
+    return once

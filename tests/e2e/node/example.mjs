@@ -1,14 +1,14 @@
 // A participant's client, start to finish: join, keep up with the class, chat.
 // Node 18+ as an ES module (this file's .mjs name, or "type": "module"):
 //   npm install socket.io-client
-//   LIVECLASS_URL=https://liveclass.example.org LIVECLASS_TOKEN=<JWT> \
-//   LIVECLASS_CLASS_ID=<id> node example.mjs
+//   CLASSROOM_URL=https://liveclass.example.org CLASSROOM_TOKEN=<JWT> \
+//   CLASSROOM_CLASS_ID=<id> node example.mjs
 // The class must be live for a participant to chat (a host starts it with
 // POST /api/live-classes/{id}/start), or scheduled with the lobby_chat setting on.
 import { randomUUID } from "node:crypto";
 import { io } from "socket.io-client";
 
-const { LIVECLASS_URL: url, LIVECLASS_TOKEN: token, LIVECLASS_CLASS_ID: classId } = process.env;
+const { CLASSROOM_URL: url, CLASSROOM_TOKEN: token, CLASSROOM_CLASS_ID: classId } = process.env;
 
 const socket = io(url, {
   auth: { token },                 // the same JWT as the HTTP API
@@ -106,7 +106,7 @@ socket.on("connect_error", (err) => {
 // Tokens expire on sockets too: the server says so and disconnects. Get a fresh
 // JWT from your platform, then connect again; "connect" rejoins and resyncs.
 socket.on("auth:expired", () => {
-  socket.auth.token = process.env.LIVECLASS_TOKEN;   // your platform's fresh token here
+  socket.auth.token = process.env.CLASSROOM_TOKEN;   // your platform's fresh token here
 });
 socket.on("disconnect", (reason) => {
   if (reason === "io server disconnect") socket.connect();   // other reasons retry by themselves
