@@ -53,6 +53,11 @@ async def test_a_class_with_a_mentor_and_two_students(platform: Platform, pages:
     await say(mentor, "Welcome, Sam")
     await expect(s1.locator("#chat-log")).to_contain_text("Welcome, Sam")
     await expect(s2.locator("#chat-log")).to_contain_text("Welcome, Sam")
+    await say(s2, "oops, wrong window")
+    wrong = mentor.locator("#chat-log .msg").filter(has_text="oops, wrong window")
+    await wrong.get_by_role("button", name="Delete message").click()
+    await expect(s2.locator("#chat-log")).not_to_contain_text("oops, wrong window")
+    await expect(s1.locator("#chat-log")).not_to_contain_text("oops, wrong window")
 
     # An anonymous question: upvoted by the other student, answered by the mentor.
     await s1.get_by_role("textbox", name="Question", exact=True).fill("Why is the sky blue?")
@@ -72,6 +77,15 @@ async def test_a_class_with_a_mentor_and_two_students(platform: Platform, pages:
     answered = question(s1, "Why is the sky blue?")
     await expect(answered).to_contain_text("Answered")
     await expect(answered).to_contain_text("Rayleigh scattering.")
+    # Pinned questions come first; a hidden one leaves the students' lists.
+    await s2.get_by_role("textbox", name="Question", exact=True).fill("Off-topic question")
+    await s2.get_by_role("button", name="Ask", exact=True).click()
+    await question(mentor, "Off-topic question").get_by_role("button", name="Pin").click()
+    await expect(s1.locator("#questions .question").first).to_contain_text("Off-topic question")
+    await expect(question(s1, "Off-topic question")).to_contain_text("Lee Learner")
+    await question(mentor, "Off-topic question").get_by_role("button", name="Hide").click()
+    await expect(question(s1, "Off-topic question")).to_have_count(0)
+    await expect(question(mentor, "Off-topic question")).to_contain_text("Hidden")
 
     # A poll: created, voted, closed; the chart shows the final counts.
     await mentor.get_by_text("New poll").click()
@@ -99,13 +113,17 @@ async def test_a_class_with_a_mentor_and_two_students(platform: Platform, pages:
     await s2.get_by_role("button", name="Lower hand").click()
     await expect(mentor.locator("#hands")).to_contain_text("No hands raised.")
     await expect(s2.get_by_role("button", name="Raise hand")).to_be_visible()
+    await s1.get_by_role("button", name="Raise hand").click()
+    await mentor.get_by_role("button", name="Lower Sam Student's hand").click()
+    await expect(s1.get_by_role("button", name="Raise hand")).to_be_visible()
+    await expect(s1.locator("#hands")).to_contain_text("No hands raised.")
 
     # A reaction floats on the others' screens; a shared link reaches everyone.
     await s1.get_by_role("button", name="Applause").click()
     await expect(mentor.locator(".floater").first).to_have_text("👏")
     await mentor.get_by_text("Share a link").click()
-    await mentor.get_by_label("Title").fill("Course notes")
-    await mentor.get_by_label("Link", exact=True).fill("https://example.org/notes")
+    await mentor.get_by_label("Link title").fill("Course notes")
+    await mentor.get_by_label("Link address").fill("https://example.org/notes")
     await mentor.get_by_role("button", name="Share").click()
     await expect(s1.get_by_role("link", name="Course notes")).to_have_attribute(
         "href", "https://example.org/notes"
@@ -158,3 +176,75 @@ async def test_a_class_with_a_mentor_and_two_students(platform: Platform, pages:
     rows = list(csv.DictReader(io.StringIO((await download.path()).read_text(encoding="utf-8"))))
     assert {row["name"] for row in rows} == {"Sam Student", "Lee Learner", "Grace Mentor"}
     assert download.suggested_filename == f"attendance-{class_id}.csv"
+
+
+async def test_polls_of_every_kind(platform: Platform, pages: Pages) -> None:
+    class_id = await live_class(platform)
+    base = platform.server.url
+    mentor = await pages.classroom(base, platform.mentor, class_id)
+    student = await pages.classroom(base, platform.students[0], class_id)
+
+    async def create(question_text: str, kind: str, results: str, options: str = "") -> None:
+        await mentor.get_by_text("New poll").click()
+        await mentor.get_by_label("Poll question").fill(question_text)
+        await mentor.get_by_label("Poll kind").select_option(kind)
+        if options:
+            await mentor.get_by_label("Options, one per line").fill(options)
+        await mentor.get_by_label("Who sees the results").select_option(results)
+        await mentor.get_by_role("checkbox", name="Anonymous votes").check()
+        await mentor.get_by_role("button", name="Create poll").click()
+        await expect(poll_item(student, question_text)).to_be_visible()
+
+    await create("Which topics?", "multiple", "live", "Loops\nLists\nDicts")
+    topics = poll_item(student, "Which topics?")
+    await topics.get_by_label("Loops").check()
+    await topics.get_by_label("Dicts").check()
+    await topics.get_by_role("button", name="Vote").click()
+    await expect(topics).to_contain_text("Your vote: Loops, Dicts")
+    await expect(topics.locator(".bar-count")).to_have_text(["1", "0", "1"])
+
+    await create("How clear was it?", "rating", "on_close")
+    rating = poll_item(student, "How clear was it?")
+    await expect(rating).to_contain_text("Results appear when the poll closes.")
+    await rating.get_by_label("4").check()
+    await rating.get_by_role("button", name="Vote").click()
+    await expect(poll_item(mentor, "How clear was it?")).to_contain_text("average 4")
+    await poll_item(mentor, "How clear was it?").get_by_role("button", name="Close poll").click()
+    await expect(rating.locator(".bar-count")).to_have_text(["0", "0", "0", "1", "0"])
+
+    await create("One word for today?", "text", "hosts")
+    words = poll_item(student, "One word for today?")
+    await expect(words).to_contain_text("Only the hosts see the results.")
+    await words.get_by_role("textbox", name="Your answer").fill("<i>curious</i>")
+    await words.get_by_role("button", name="Vote").click()
+    await expect(poll_item(mentor, "One word for today?").locator(".answers li")).to_have_text(
+        ["<i>curious</i>"]
+    )
+    await expect(words.locator(".answers")).to_have_count(0)
+
+
+async def test_keyboard_alone_chats_and_raises_a_hand(platform: Platform, pages: Pages) -> None:
+    class_id = await live_class(platform)
+    page = await pages.classroom(platform.server.url, platform.students[0], class_id)
+
+    async def tab_to(name: str) -> None:
+        for _ in range(60):
+            await page.keyboard.press("Tab")
+            focused = await page.evaluate(
+                "document.activeElement.getAttribute('aria-label')"
+                " || document.activeElement.labels?.[0]?.textContent"
+                " || document.activeElement.textContent"
+            )
+            if (focused or "").strip() == name:
+                return
+        raise AssertionError(f"Tab never reached {name!r}")
+
+    await tab_to("Message")
+    await page.keyboard.type("typed without a mouse")
+    await page.keyboard.press("Enter")
+    await expect(page.locator("#chat-log")).to_contain_text("typed without a mouse")
+    await tab_to("Raise hand")
+    await page.keyboard.press("Enter")
+    await expect(page.get_by_role("button", name="Lower hand")).to_be_focused()
+    await page.keyboard.press("Space")
+    await expect(page.get_by_role("button", name="Raise hand")).to_be_visible()

@@ -49,17 +49,22 @@ function showError(el, error) {
   el.textContent = error ? (error.message || String(error)) : "";
 }
 
-/** Run an action from a control: its error shows in `errorEl`; the control is busy meanwhile. */
+/**
+ * Run an action from a control: its error shows in `errorEl`. The control is
+ * busy meanwhile (a second press does nothing) but stays focusable: a disabled
+ * button would drop the keyboard user's focus.
+ */
 async function act(errorEl, control, run) {
+  if (control?.getAttribute("aria-disabled") === "true") return undefined;
   showError(errorEl, null);
-  if (control) control.disabled = true;
+  control?.setAttribute("aria-disabled", "true");
   try {
     return await run();
   } catch (error) {
     showError(errorEl, friendly(error));
     return undefined;
   } finally {
-    if (control && !state.stopped) control.disabled = false;
+    control?.removeAttribute("aria-disabled");
   }
 }
 
