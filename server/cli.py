@@ -33,9 +33,12 @@ class CommandFailed(Exception):
         self.code = code
 
 
-def _settings() -> Settings:
+def _settings(keys: Sequence[str] = ()) -> Settings:
+    """The configuration, with the ``keys`` it lacks from the key file (SQLite) or exit 2."""
+    from .keyfile import with_keys
+
     try:
-        return load_settings()
+        return with_keys(load_settings(), keys)
     except ConfigError as exc:
         raise CommandFailed(str(exc), EXIT_USAGE) from None
     except OSError as exc:  # e.g. LIVECLASS_JWT_PUBLIC_KEY=@missing.pem
@@ -49,22 +52,26 @@ def _exit_cleanly(signum: int, frame: FrameType | None) -> None:
     raise SystemExit(EXIT_OK)
 
 
-def _prepared_app(settings: Settings) -> Any:
-    """Logging configured, SQLite migrated, the app built: what ``serve`` and ``demo`` share."""
+def _prepared_app() -> tuple[Settings, Any]:
+    """Logging configured, keys loaded, SQLite migrated, the app built: what ``serve`` and
+    ``demo`` share. The settings returned carry the keys the server verifies tokens with."""
     import logging
 
     from .app import create_app
+    from .keyfile import KEYS
     from .logs import configure_logging
     from .migrate import upgrade
 
-    configure_logging(json_lines=settings.log_json, level=settings.log_level)
+    configured = _settings()
+    configure_logging(json_lines=configured.log_json, level=configured.log_level)
+    settings = _settings(KEYS)  # after logging: a newly generated key file is logged
     log = logging.getLogger("liveclass")
     if settings.is_sqlite:
         log.info("applying pending migrations to %s", settings.database_url)
         upgrade(settings.database_url)
     else:
         log.info("PostgreSQL: apply migrations with `liveclass migrate` before starting")
-    return create_app(settings)
+    return settings, create_app(settings)
 
 
 def _uvicorn_server(app: Any, settings: Settings, host: str, port: int) -> Any:
@@ -91,8 +98,8 @@ def _uvicorn_server(app: Any, settings: Settings, host: str, port: int) -> Any:
 
 
 def _serve(args: argparse.Namespace) -> int:
-    settings = _settings()
-    _uvicorn_server(_prepared_app(settings), settings, args.host, args.port).run()
+    settings, app = _prepared_app()
+    _uvicorn_server(app, settings, args.host, args.port).run()
     return EXIT_OK
 
 
@@ -104,8 +111,9 @@ def _demo(args: argparse.Namespace) -> int:
 
     from .demo import seed_demo
 
-    settings = _settings()
-    server = _uvicorn_server(_prepared_app(settings), settings, args.host, args.port)
+    # Tokens are signed with the server's own keys, as `liveclass token` signs them.
+    settings, app = _prepared_app()
+    server = _uvicorn_server(app, settings, args.host, args.port)
     local = "127.0.0.1" if args.host in ("0.0.0.0", "::", "") else args.host
     api_url = f"http://{local}:{args.port}"
     public_url = (args.public_url or api_url).rstrip("/")
@@ -173,13 +181,16 @@ def _migrate(args: argparse.Namespace) -> int:
 def _token(args: argparse.Namespace) -> int:
     from .auth import Role, issue_token
     from .errors import LiveclassError
+    from .keyfile import key_file_path
 
-    settings = _settings()
     if args.ttl <= 0:
         raise CommandFailed("--ttl must be a positive number of seconds", EXIT_USAGE)
-    if settings.jwt_algorithms[0].startswith("HS") and settings.jwt_secret is None:
+    configured = _settings()
+    settings = _settings(["jwt_secret"])
+    if settings.jwt_secret != configured.jwt_secret:
         print(
-            "note: LIVECLASS_JWT_SECRET is not set; signed with the development secret",
+            f"note: LIVECLASS_JWT_SECRET is not set; signed with the key in "
+            f"{key_file_path(settings)}, as `liveclass serve` verifies",
             file=sys.stderr,
         )
     try:

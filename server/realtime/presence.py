@@ -228,8 +228,9 @@ class Presence:
                 pipe.zcard(self._names(class_id))
                 pipe.zrange(self._names(class_id), offset, offset + limit - 1)
                 count, members = await pipe.execute()
+                # JSON escapes NUL, so the user is what follows the last one.
                 users = [
-                    UserRef.model_validate_json(member.split(b"\x00", 2)[2]) for member in members
+                    UserRef.model_validate_json(member.rsplit(b"\x00", 1)[1]) for member in members
                 ]
                 return int(count), users
             except (RedisError, OSError) as exc:

@@ -14,7 +14,7 @@ __all__ = ["Roster", "name_key"]
 
 
 def name_key(user: UserRef) -> str:
-    """What users sort by: case-folded name, then id (NUL cannot occur in either)."""
+    """What users sort by: case-folded name, then id (NUL sorts before any character)."""
     return f"{user.name.casefold()}\x00{user.id}"
 
 

@@ -10,9 +10,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import redis.asyncio as aioredis
 
 from server.auth import Role
+from server.db import Database
 from server.realtime.presence import Presence
+from server.schemas.common import UserRef
 from tests.support.platform import Person, Platform
 from tests.support.processes import cli_env, serve_process
 from tests.support.servers import serve_app
@@ -323,3 +326,33 @@ def _stale_once(presence: Presence, stale: int) -> Callable[[str], Awaitable[int
         return stale
 
     return once
+
+
+async def test_names_of_any_characters_page_in_order(platform: Platform) -> None:
+    """The shared view (Redis) and the local one order and return the same users."""
+    settings = platform.server.settings
+    class_id = await live_class(platform)
+    people = [
+        UserRef(id="u-nul", name="Zed\x00Null", role="participant"),
+        UserRef(id="u-b", name="ärger", role="participant"),
+        UserRef(id="u-a", name="Ärger", role="participant"),
+        UserRef(id="u-quote", name='Al "the" \\ Pal', role="host"),
+    ]
+    expected = ["u-quote", "u-nul", "u-a", "u-b"]  # case-folded, by code point
+    db = Database(settings.database_url)
+    redis = aioredis.from_url(settings.redis_url) if settings.redis_url else None
+    presence = Presence(
+        db, "names-test", redis=redis, prefix=settings.redis_prefix + "-names", ttl=30
+    )
+    try:
+        for n, user in enumerate(people):
+            await presence.enter(class_id, user, f"sid-{n}")
+        count, users = await presence.page(class_id, 0, 10)
+        assert (count, [u.id for u in users]) == (4, expected)
+        assert users[expected.index("u-nul")] == people[0]
+        assert [u.id for u in (await presence.page(class_id, 1, 2))[1]] == expected[1:3]
+    finally:
+        await presence.stop()
+        if redis is not None:
+            await redis.aclose()
+        await db.dispose()
