@@ -72,6 +72,7 @@ from .services.context import ServiceContext
 from .services.integrations import IntegrationService, Provider
 from .services.ratelimit import RateLimiter
 from .settings import Settings
+from .web.pages import page_routes
 from .webhooks.google_channels import ChannelRenewer
 from .webhooks.google_effects import GoogleEffects
 from .webhooks.inbox import Inbox
@@ -212,7 +213,7 @@ def create_app(
         await db.dispose()
 
     http = Starlette(
-        routes=[*build_routes(OPERATIONS), *ops_routes()],
+        routes=[*build_routes(OPERATIONS), *ops_routes(), *page_routes()],
         middleware=[
             Middleware(RequestObserver, metrics=metrics),
             Middleware(

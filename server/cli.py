@@ -1,4 +1,4 @@
-"""The ``liveclass`` command: ``serve``, ``migrate``, ``token`` and ``version``.
+"""The ``liveclass`` command: ``serve``, ``demo``, ``migrate``, ``token`` and ``version``.
 
 Configuration comes from ``LIVECLASS_*`` variables (and ``.env`` in the working
 directory), exactly as for the server; a bad value exits with status 2 and a
@@ -13,6 +13,7 @@ import sys
 from collections.abc import Sequence
 from datetime import timedelta
 from types import FrameType
+from typing import Any
 
 from . import __version__
 from .settings import ConfigError, Settings, load_settings
@@ -51,10 +52,10 @@ def _exit_cleanly(signum: int, frame: FrameType | None) -> None:
     raise SystemExit(EXIT_OK)
 
 
-def _serve(args: argparse.Namespace) -> int:
+def _prepared_app() -> tuple[Settings, Any]:
+    """Logging configured, keys loaded, SQLite migrated, the app built: what ``serve`` and
+    ``demo`` share. The settings returned carry the keys the server verifies tokens with."""
     import logging
-
-    import uvicorn
 
     from .app import create_app
     from .keyfile import KEYS
@@ -70,15 +71,20 @@ def _serve(args: argparse.Namespace) -> int:
         upgrade(settings.database_url)
     else:
         log.info("PostgreSQL: apply migrations with `liveclass migrate` before starting")
-    app = create_app(settings)
+    return settings, create_app(settings)
+
+
+def _uvicorn_server(app: Any, settings: Settings, host: str, port: int) -> Any:
+    import uvicorn
+
     # uvicorn shuts down gracefully on SIGTERM, then re-raises the signal with the
     # previous handler restored: make that handler a clean exit (status 0), which
     # is what Docker and systemd expect from a completed shutdown.
     signal.signal(signal.SIGTERM, _exit_cleanly)
-    uvicorn.run(
+    config = uvicorn.Config(
         app,
-        host=args.host,
-        port=args.port,
+        host=host,
+        port=port,
         lifespan="on",
         ws_per_message_deflate=settings.websocket_compression,
         # Trust X-Forwarded-* only from $FORWARDED_ALLOW_IPS (default 127.0.0.1).
@@ -88,6 +94,54 @@ def _serve(args: argparse.Namespace) -> int:
         log_config=None,  # keep configure_logging's handlers
         access_log=False,  # our middleware logs each request with its id
     )
+    return uvicorn.Server(config)
+
+
+def _serve(args: argparse.Namespace) -> int:
+    settings, app = _prepared_app()
+    _uvicorn_server(app, settings, args.host, args.port).run()
+    return EXIT_OK
+
+
+# -- demo ----------------------------------------------------------------------
+
+
+def _demo(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from .demo import seed_demo
+
+    # Tokens are signed with the server's own keys, as `liveclass token` signs them.
+    settings, app = _prepared_app()
+    server = _uvicorn_server(app, settings, args.host, args.port)
+    local = "127.0.0.1" if args.host in ("0.0.0.0", "::", "") else args.host
+    api_url = f"http://{local}:{args.port}"
+    public_url = (args.public_url or api_url).rstrip("/")
+
+    async def run() -> None:
+        serving = asyncio.create_task(server.serve())
+        while not server.started:
+            if serving.done():
+                await serving
+                raise CommandFailed(f"the server could not start on {args.host}:{args.port}")
+            await asyncio.sleep(0.05)
+        try:
+            class_id, signins = await seed_demo(settings, api_url, public_url)
+        except (RuntimeError, OSError) as exc:
+            server.should_exit = True
+            await serving
+            raise CommandFailed(f"demo: seeding failed: {exc}") from None
+        lines = [
+            "",
+            f"liveclass demo: class {class_id} is live. Open two of these in two browser windows:",
+            *(f"  {s.name} ({s.role}): {s.url}" for s in signins),
+            f"  (their classes: {public_url}/ after signing in; Ctrl+C stops the server)",
+            "",
+        ]
+        print("\n".join(lines), flush=True)
+        await serving
+
+    asyncio.run(run())
     return EXIT_OK
 
 
@@ -174,6 +228,14 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     serve.add_argument("--port", type=int, default=8000, help="port to bind (default 8000)")
     serve.set_defaults(run=_serve)
+
+    demo = commands.add_parser(
+        "demo", help="seed a demo course and live class, serve, print sign-in URLs"
+    )
+    demo.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    demo.add_argument("--port", type=int, default=8000, help="port to bind (default 8000)")
+    demo.add_argument("--public-url", help="base of the printed URLs (default http://HOST:PORT)")
+    demo.set_defaults(run=_demo)
 
     migrate = commands.add_parser("migrate", help="apply or inspect database migrations")
     migrate.add_argument(

@@ -7,7 +7,11 @@ interpreter) and none of the developer's ``LIVECLASS_*`` variables or ``.env``.
 from __future__ import annotations
 
 import json
+import re
 import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import httpx
@@ -17,7 +21,7 @@ import server
 from server.auth import Role, TokenVerifier
 from server.settings import Settings
 from tests.support.backends import TEST_SECRET
-from tests.support.processes import cli_env, liveclass, serve_process
+from tests.support.processes import cli_env, free_port, liveclass, serve_process
 
 
 def sqlite_url(folder: Path) -> str:
@@ -166,3 +170,61 @@ def test_serve_migrates_answers_and_stops_cleanly_on_sigterm(tmp_path: Path) -> 
     assert code == 0, output
     assert "Traceback" not in output
     assert "Application shutdown complete" in output
+
+
+def _run_demo(cwd: Path, env: dict[str, str], name: str) -> tuple[str, dict[str, str], str]:
+    """``liveclass demo`` until it prints its sign-in URLs; stopped with SIGTERM."""
+    port = free_port()
+    log_path = cwd / f"{name}.log"
+    with log_path.open("w", encoding="utf-8") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "server.cli", "demo", "--port", str(port)],
+            cwd=cwd,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        deadline = time.monotonic() + 60
+        while "Ctrl+C stops the server" not in log_path.read_text(encoding="utf-8"):
+            assert process.poll() is None, log_path.read_text(encoding="utf-8")
+            assert time.monotonic() < deadline, "no sign-in URLs within 60 s"
+            time.sleep(0.1)
+        output = log_path.read_text(encoding="utf-8")
+        urls = dict(re.findall(r"^  (\w[\w ]+) \((?:mentor|student)\): (\S+)$", output, re.M))
+        class_id = re.findall(r"class (\w+) is live", output)[0]
+        base = f"http://127.0.0.1:{port}"
+        tokens = {name: url.split("#token=", 1)[1] for name, url in urls.items()}
+        mentor = {"Authorization": f"Bearer {tokens['Maya Mentor']}"}
+        listed = httpx.get(
+            f"{base}/api/live-classes?course_id=demo-course", headers=mentor, timeout=10
+        )
+        assert listed.status_code == 200, listed.text
+        assert [c["status"] for c in listed.json()["data"]] == ["live"]
+        student = {"Authorization": f"Bearer {tokens['Ben Student']}"}
+        seen = httpx.get(f"{base}/api/live-classes/{class_id}", headers=student, timeout=10)
+        assert seen.status_code == 200, seen.text
+        assert seen.json()["data"]["your_role"] == "participant"
+        page = httpx.get(urls["Ben Student"].split("#", 1)[0], timeout=10)
+        assert page.status_code == 200 and "text/html" in page.headers["content-type"]
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=20) == 0, log_path.read_text(encoding="utf-8")
+        return class_id, urls, output
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait(timeout=20)
+
+
+@pytest.mark.slow
+def test_demo_seeds_once_serves_and_prints_a_sign_in_per_person(tmp_path: Path) -> None:
+    # No secret configured, as in the quick start: the printed tokens are signed with the
+    # key the server generated beside the SQLite file, which it also verifies with.
+    env = cli_env(LIVECLASS_DATABASE_URL=sqlite_url(tmp_path))
+    class_id, urls, output = _run_demo(tmp_path, env, "demo-1")
+    assert set(urls) == {"Maya Mentor", "Ben Student", "Chloe Student", "Dev Student"}
+    assert all(f"/classes/{class_id}#token=" in url for url in urls.values())
+    assert "Traceback" not in output
+    # Again on the same database: the same class, nothing duplicated.
+    again, _, _ = _run_demo(tmp_path, env, "demo-2")
+    assert again == class_id

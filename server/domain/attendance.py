@@ -35,6 +35,8 @@ class Summary:
     last_leave: datetime | None  # None while the person is still in, or never came
     join_count: int
     attended_seconds: int
+    # The merged sessions clipped to the window, in order (a timeline's bars).
+    sessions: tuple[tuple[datetime, datetime], ...] = ()
 
 
 def merge(intervals: Iterable[Interval], *, now: datetime) -> list[tuple[datetime, datetime]]:
@@ -65,12 +67,14 @@ def summarize(
     if not spans:
         return Summary(None, None, 0, 0)
     still_in = any(i.end is None for i in items)
-    seconds = sum((min(end, high) - max(start, low)).total_seconds() for start, end in spans)
+    clipped = tuple((max(start, low), min(end, high)) for start, end in spans)
+    seconds = sum((end - start).total_seconds() for start, end in clipped)
     return Summary(
         first_join=spans[0][0],
         last_leave=None if still_in else spans[-1][1],
         join_count=len(spans),
         attended_seconds=int(seconds),
+        sessions=clipped,
     )
 
 

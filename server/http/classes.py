@@ -142,7 +142,13 @@ async def list_participants(call: Call[Any, Page]) -> tuple[list[ParticipantOut]
 async def attendance(call: Call[Any, AttendanceQuery]) -> list[AttendanceRow] | Response:
     rows = await AttendanceService(call.ctx).report(call.principal, call.path("class_id"))
     if call.query.format == "csv":
-        return csv_response(rows, AttendanceRow, f"attendance-{call.path('class_id')}.csv")
+        return csv_response(
+            rows,
+            AttendanceRow,
+            f"attendance-{call.path('class_id')}.csv",
+            # The documented CSV columns; the merged sessions are JSON-only detail.
+            exclude={"sessions"},
+        )
     return rows
 
 

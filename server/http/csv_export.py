@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Sequence
+from collections.abc import Sequence, Set
 from typing import Any
 
 from pydantic import BaseModel
@@ -13,9 +13,16 @@ from starlette.responses import Response
 __all__ = ["csv_response"]
 
 
-def csv_response(rows: Sequence[BaseModel], model: type[BaseModel], filename: str) -> Response:
+def csv_response(
+    rows: Sequence[BaseModel],
+    model: type[BaseModel],
+    filename: str,
+    *,
+    exclude: Set[str] = frozenset(),
+) -> Response:
+    """The model's fields as columns, in order, but those in ``exclude``."""
     out = io.StringIO()
-    columns = list(model.model_fields)
+    columns = [name for name in model.model_fields if name not in exclude]
     writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\r\n")
     writer.writeheader()
     for row in rows:

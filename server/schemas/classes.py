@@ -22,6 +22,7 @@ from .recordings import RecordingOut
 
 __all__ = [
     "AttendanceRow",
+    "AttendanceSession",
     "ClassCreate",
     "ClassDetail",
     "ClassFilter",
@@ -225,6 +226,11 @@ class JoinInfo(ResponseModel):
     passcode: str | None = None
 
 
+class AttendanceSession(ResponseModel):
+    start: datetime
+    end: datetime
+
+
 class AttendanceRow(ResponseModel):
     user_id: str | None
     name: str
@@ -235,6 +241,9 @@ class AttendanceRow(ResponseModel):
     attended_seconds: int
     attended_percent: float
     status: Literal["present", "partial", "absent"]
+    sessions: list[AttendanceSession] = Field(
+        description="merged sessions inside the class's window, in order (JSON only, not CSV)"
+    )
 
 
 class AttendanceQuery(QueryModel):

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from ..auth import Principal
 from ..db.tables import attendance_intervals, enrollments, users
 from ..domain.attendance import Interval, grade, summarize
-from ..schemas.classes import AttendanceRow
+from ..schemas.classes import AttendanceRow, AttendanceSession
 from .access import load_class, require_host
 from .context import ServiceContext
 
@@ -194,6 +194,9 @@ async def attendance_rows(
                 attended_seconds=summary.attended_seconds,
                 attended_percent=percent,
                 status=status.value,
+                sessions=[
+                    AttendanceSession(start=start, end=end) for start, end in summary.sessions
+                ],
             )
         )
     report.sort(key=lambda r: (not r.enrolled, r.name.lower(), r.user_id or ""))

@@ -46,6 +46,7 @@ def test_open_interval_counts_until_now_and_has_no_last_leave() -> None:
 def test_time_outside_the_class_window_does_not_count() -> None:
     summary = summarize([Interval(at(-30), at(90))], window=(at(0), at(60)), now=at(120))
     assert summary.attended_seconds == 60 * 60
+    assert summary.sessions == ((at(0), at(60)),)
 
 
 def test_never_joined_is_absent() -> None:

@@ -72,6 +72,15 @@ async def test_attendance_report_merges_sources_and_lists_absentees(
     assert sam["join_count"] == 2 and sam["enrolled"] is True
     assert sam["first_join"] == t0.isoformat().replace("+00:00", "Z")
     assert sam["last_leave"] == (t0 + timedelta(hours=1)).isoformat().replace("+00:00", "Z")
+
+    def z(minutes: int) -> str:
+        return (t0 + timedelta(minutes=minutes)).isoformat().replace("+00:00", "Z")
+
+    # The timeline's bars: merged sessions (app and provider), clipped to the class's run.
+    assert sam["sessions"] == [
+        {"start": z(0), "end": z(30)},
+        {"start": z(45), "end": z(60)},
+    ]
     lee = rows[("student-2", "student-2")]
     assert (lee["attended_seconds"], lee["status"], lee["join_count"]) == (0, "absent", 0)
     assert lee["first_join"] is None
@@ -89,6 +98,7 @@ async def test_attendance_report_merges_sources_and_lists_absentees(
     assert exported.headers["content-type"].startswith("text/csv")
     assert "attachment" in exported.headers["content-disposition"]
     parsed = list(csv.DictReader(io.StringIO(exported.text)))
+    assert "sessions" not in parsed[0]
     assert [row["name"] for row in parsed] == [r["name"] for r in report]
     assert parsed[0]["attended_percent"] == "75.0" and parsed[0]["status"] == "present"
     assert parsed[1]["first_join"] == "" and parsed[1]["status"] == "absent"
