@@ -8,7 +8,9 @@ message naming the variable.
 from __future__ import annotations
 
 import argparse
+import logging
 import signal
+import socket
 import sys
 from collections.abc import Sequence
 from datetime import timedelta
@@ -49,28 +51,31 @@ def _exit_cleanly(signum: int, frame: FrameType | None) -> None:
 
 
 def _serve(args: argparse.Namespace) -> int:
-    import logging
+    """Check everything that can be checked, bind the port, and only then start the app.
 
+    The app's start-up claims the data (it closes presence left open by a
+    previous run), so a second ``serve`` that cannot bind must stop before it.
+    """
     import uvicorn
 
     from .app import create_app
     from .logs import configure_logging
-    from .migrate import upgrade
 
     settings = _settings()
     configure_logging(json_lines=settings.log_json, level=settings.log_level)
     log = logging.getLogger("liveclass")
     if settings.is_sqlite:
-        log.info("applying pending migrations to %s", settings.database_url)
-        upgrade(settings.database_url)
+        _migrate_sqlite(settings, log)
     else:
-        log.info("PostgreSQL: apply migrations with `liveclass migrate` before starting")
+        _require_current_schema(settings, log)
+    listener = _listen(args.host, args.port)
+    log.info("listening on %s:%d", args.host, args.port)
     app = create_app(settings)
     # uvicorn shuts down gracefully on SIGTERM, then re-raises the signal with the
     # previous handler restored: make that handler a clean exit (status 0), which
     # is what Docker and systemd expect from a completed shutdown.
     signal.signal(signal.SIGTERM, _exit_cleanly)
-    uvicorn.run(
+    config = uvicorn.Config(
         app,
         host=args.host,
         port=args.port,
@@ -83,22 +88,92 @@ def _serve(args: argparse.Namespace) -> int:
         log_config=None,  # keep configure_logging's handlers
         access_log=False,  # our middleware logs each request with its id
     )
+    uvicorn.Server(config).run(sockets=[listener])
     return EXIT_OK
+
+
+def _listen(host: str, port: int) -> socket.socket:
+    """The listening socket, bound before the app starts; a port in use is a clean failure."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    listener = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listener.bind((host, port))
+        listener.listen(2048)
+    except OSError as exc:
+        listener.close()
+        raise CommandFailed(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+    listener.set_inheritable(True)
+    return listener
+
+
+def _migrate_sqlite(settings: Settings, log: logging.Logger) -> None:
+    """SQLite is migrated on start; a file that cannot be opened is a configuration error."""
+    from sqlalchemy.exc import DBAPIError
+
+    from .migrate import quiet_alembic, upgrade
+
+    quiet_alembic()
+    try:
+        upgrade(settings.database_url)
+    except DBAPIError as exc:
+        raise CommandFailed(
+            f"LIVECLASS_DATABASE_URL: cannot open the SQLite database "
+            f"{settings.database_url.removeprefix('sqlite+aiosqlite:///')!r}: {exc.orig}",
+            EXIT_USAGE,
+        ) from None
+    log.info("SQLite database ready at revision %s", _head())
+
+
+def _require_current_schema(settings: Settings, log: logging.Logger) -> None:
+    """PostgreSQL is migrated by the operator: refuse to serve a schema this code cannot use."""
+    import asyncio
+
+    from sqlalchemy.exc import DBAPIError
+
+    from .db import Database
+    from .errors import Unavailable
+    from .migrate import SchemaBehind, check_schema
+
+    async def check() -> None:
+        db = Database(settings.database_url, pool_size=1)
+        try:
+            await check_schema(db)
+        finally:
+            await db.dispose()
+
+    try:
+        asyncio.run(check())
+    except SchemaBehind as exc:
+        raise CommandFailed(exc.message, EXIT_USAGE) from None
+    except DBAPIError as exc:  # it answers but refuses: no such database, role, ...
+        raise CommandFailed(f"LIVECLASS_DATABASE_URL: {exc.orig}", EXIT_USAGE) from None
+    except Unavailable:
+        # Serve anyway: /readyz says not ready until the database answers at the right revision.
+        log.warning("PostgreSQL is unreachable at start; its schema is checked by /readyz")
+    else:
+        log.info("PostgreSQL database at revision %s", _head())
+
+
+def _head() -> str:
+    from .migrate import head_revision
+
+    return head_revision()
 
 
 # -- migrate -------------------------------------------------------------------
 
 
 def _migrate(args: argparse.Namespace) -> int:
-    import logging
-
     from alembic import command
     from alembic.util import CommandError
+    from sqlalchemy.exc import DBAPIError
 
-    from .migrate import alembic_config
+    from .migrate import alembic_config, quiet_alembic
 
     settings = _settings()
     logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
+    quiet_alembic()  # the revisions applied, one line each, and nothing else
     config = alembic_config(settings.database_url)
     try:
         if args.action == "upgrade":
@@ -111,8 +186,9 @@ def _migrate(args: argparse.Namespace) -> int:
             command.current(config)
     except CommandError as exc:
         raise CommandFailed(f"migrate {args.action}: {exc}") from None
-    except OSError as exc:
-        raise CommandFailed(f"migrate {args.action}: database unreachable: {exc}") from None
+    except (OSError, DBAPIError) as exc:
+        reason = exc.orig if isinstance(exc, DBAPIError) else exc
+        raise CommandFailed(f"migrate {args.action}: database unreachable: {reason}") from None
     return EXIT_OK
 
 
