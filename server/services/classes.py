@@ -18,8 +18,6 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ..auth import Principal
 from ..db.tables import (
-    attendance_intervals,
-    class_participants,
     course_mentors,
     courses,
     enrollments,
@@ -27,8 +25,7 @@ from ..db.tables import (
 )
 from ..domain.lifecycle import ClassStatus
 from ..domain.recording_access import Viewer
-from ..domain.roles import ClassRole
-from ..errors import Conflict, Forbidden, InvalidState, NotFound, bad_field
+from ..errors import Forbidden, InvalidState, NotFound, bad_field
 from ..providers.base import Attendee
 from ..schemas.classes import (
     ClassCreate,
@@ -43,6 +40,7 @@ from ..schemas.classes import (
 )
 from ..webhooks.google_jobs import enqueue_channel_open
 from .access import ClassAccess, load_class, require_host, teaches
+from .admission import Entry, admit
 from .attendance import close_intervals, open_interval
 from .class_meetings import meeting_columns, meeting_of, meeting_request, touches_provider
 from .class_status import transition_in
@@ -53,7 +51,7 @@ from .recordings import accessible_recordings
 from .resources import of_class
 from .users import remember_user
 
-__all__ = ["ClassService", "record_participant"]
+__all__ = ["ClassService"]
 
 _lc = live_classes.c
 APP_SOURCE = "app"
@@ -263,14 +261,8 @@ class ClassService:
     async def join(self, principal: Principal, class_id: str) -> JoinInfo:
         now = self._ctx.clock()
         async with self._ctx.db.write() as conn:
-            access = await load_class(conn, principal, class_id)
+            access = await admit(self._ctx, conn, principal, class_id, Entry.MEETING, now)
             row = access.row
-            if ClassStatus(row["status"]).is_final:
-                raise InvalidState(f"the class is {row['status']}; it cannot be joined")
-            if not access.role.is_host and row["max_participants"] is not None:
-                await _require_room(conn, class_id, principal.user_id, row["max_participants"])
-            await remember_user(self._ctx.db, conn, principal)
-            await record_participant(self._ctx, conn, access, principal.user_id, now)
             await open_interval(
                 conn, class_id, user_id=principal.user_id, source=APP_SOURCE, at=now
             )
@@ -314,43 +306,3 @@ class ClassService:
             ),
             resources=await of_class(conn, access.class_id),
         )
-
-
-async def record_participant(
-    ctx: ServiceContext, conn: AsyncConnection, access: ClassAccess, user_id: str, at: datetime
-) -> None:
-    """Remember that a user took part (first time and latest)."""
-    stmt = ctx.db.upsert(class_participants).values(
-        class_id=access.class_id,
-        user_id=user_id,
-        org_id=access.row["org_id"],
-        role=access.role.value,
-        first_joined_at=at,
-        last_seen_at=at,
-    )
-    await conn.execute(
-        stmt.on_conflict_do_update(
-            index_elements=["class_id", "user_id"],
-            set_={"last_seen_at": at, "role": access.role.value},
-        )
-    )
-
-
-async def _require_room(
-    conn: AsyncConnection, class_id: str, user_id: str, max_participants: int
-) -> None:
-    """Refuse a participant when ``max_participants`` others are online (hosts not counted)."""
-    iv, cp = attendance_intervals.c, class_participants.c
-    participants = select(cp.user_id).where(
-        cp.class_id == class_id, cp.role == ClassRole.PARTICIPANT.value
-    )
-    others = await conn.scalar(
-        select(func.count(func.distinct(iv.user_id))).where(
-            iv.class_id == class_id,
-            iv.ended_at.is_(None),
-            iv.user_id != user_id,
-            iv.user_id.in_(participants),
-        )
-    )
-    if int(others or 0) >= max_participants:
-        raise Conflict(f"the class is full ({max_participants} participants)")

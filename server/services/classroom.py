@@ -18,14 +18,14 @@ from ..db.tables import (
 )
 from ..schemas.common import UserRef
 from ..schemas.interactions import InteractionOut, Snapshot, You
-from . import chat, hands
+from . import admission, chat, hands
 from . import polls as polls_service
 from . import questions as questions_service
 from .access import ClassAccess, load_class
-from .classes import ClassService, record_participant
+from .admission import Entry
+from .classes import ClassService
 from .context import ServiceContext
 from .redaction import participant_view
-from .users import remember_user
 
 __all__ = ["RESYNC_PAGE", "admit", "history", "resync", "snapshot"]
 
@@ -36,12 +36,9 @@ _e = class_events.c
 
 
 async def admit(ctx: ServiceContext, principal: Principal, class_id: str) -> ClassAccess:
-    """``class:join``'s check and record: a member (any class state), remembered as taking part."""
+    """``class:join``'s admission (the rules of :mod:`.admission`) in its own transaction."""
     async with ctx.db.write() as conn:
-        access = await load_class(conn, principal, class_id)
-        await remember_user(ctx.db, conn, principal)
-        await record_participant(ctx, conn, access, principal.user_id, ctx.clock())
-    return access
+        return await admission.admit(ctx, conn, principal, class_id, Entry.ROOM, ctx.clock())
 
 
 async def snapshot(
