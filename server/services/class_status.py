@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import RowMapping, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -20,7 +21,7 @@ from .attendance import close_intervals
 from .events import ClassEvent, append_event
 from .notifications import notify
 
-__all__ = ["notify_cancellation", "transition_in"]
+__all__ = ["local_time", "notify_cancellation", "transition_in"]
 
 _lc = live_classes.c
 
@@ -78,7 +79,7 @@ async def notify_cancellation(conn: AsyncConnection, row: RowMapping, *, at: dat
             )
         )
     ).all()
-    start = row["scheduled_start"].strftime("%Y-%m-%d %H:%M UTC")
+    start = local_time(row["scheduled_start"], row["timezone"])
     await notify(
         conn,
         org_id=row["org_id"],
@@ -89,3 +90,11 @@ async def notify_cancellation(conn: AsyncConnection, row: RowMapping, *, at: dat
         body=f"The live class \u201c{row['title']}\u201d scheduled for {start} was cancelled.",
         at=at,
     )
+
+
+def local_time(moment: datetime, zone: str) -> str:
+    """``2031-06-01 06:00 EDT (America/New_York)``: the wall clock of the class's time zone,
+    its abbreviation, and its name (abbreviations alone are ambiguous)."""
+    local = moment.astimezone(ZoneInfo(zone))
+    shown = f"{local:%Y-%m-%d %H:%M} {local.tzname()}"
+    return shown if zone == local.tzname() else f"{shown} ({zone})"
