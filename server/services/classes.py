@@ -9,11 +9,12 @@ after it agreed.
 
 from __future__ import annotations
 
+import logging
 import secrets
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, insert, or_, select, update
+from sqlalchemy import RowMapping, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ..auth import Principal
@@ -25,8 +26,8 @@ from ..db.tables import (
 )
 from ..domain.lifecycle import ClassStatus
 from ..domain.recording_access import Viewer
-from ..errors import Forbidden, InvalidState, NotFound, bad_field
-from ..providers.base import Attendee
+from ..errors import BadRequest, Forbidden, InvalidState, NotFound, ProviderError, bad_field
+from ..providers.base import Attendee, RefreshesHostLink
 from ..schemas.classes import (
     ClassCreate,
     ClassDetail,
@@ -52,6 +53,8 @@ from .resources import of_class
 from .users import remember_user
 
 __all__ = ["ClassService"]
+
+log = logging.getLogger("liveclass.classes")
 
 _lc = live_classes.c
 APP_SOURCE = "app"
@@ -111,10 +114,36 @@ class ClassService:
             items = await render_classes(conn, rows, roles)
         return items, total
 
-    async def get(self, principal: Principal, class_id: str) -> ClassDetail:
+    async def get(
+        self, principal: Principal, class_id: str, *, fresh_host_url: bool = True
+    ) -> ClassDetail:
         async with self._ctx.db.read() as conn:
             access = await load_class(conn, principal, class_id)
-            return await self.detail(conn, principal, access)
+            detail = await self.detail(conn, principal, access)
+        if fresh_host_url and access.role.is_host:
+            detail = detail.model_copy(update={"host_url": await self.host_url(access.row)})
+        return detail
+
+    async def host_url(self, row: RowMapping) -> str | None:
+        """The host's link, fetched anew from a provider whose links expire (Zoom) while
+        the class can still be held; the stored one, with a warning, if that fails."""
+        stored: str | None = row["host_url"]
+        if ClassStatus(row["status"]).is_final:
+            return stored
+        try:
+            provider = self._ctx.providers.get(row["provider"])
+            if not isinstance(provider, RefreshesHostLink):
+                return stored
+            return await provider.fresh_host_url(meeting_of(row), row["org_id"]) or stored
+        except (ProviderError, BadRequest) as exc:
+            log.warning(
+                "class %s: no fresh host link from %s, handing out the stored one "
+                "(it may have expired): %s",
+                row["id"],
+                row["provider"],
+                exc,
+            )
+            return stored
 
     async def participants(self, principal: Principal, class_id: str) -> list[ParticipantOut]:
         async with self._ctx.db.read() as conn:
@@ -177,7 +206,7 @@ class ClassService:
             # Nothing half-done: the meeting we just made must not outlive the failed insert.
             await provider.delete_meeting(meeting, principal.org_id)
             raise
-        return await self.get(principal, class_id)
+        return await self.get(principal, class_id, fresh_host_url=False)  # brand new
 
     async def update(self, principal: Principal, class_id: str, body: ClassUpdate) -> ClassDetail:
         async with self._ctx.db.read() as conn:
@@ -278,7 +307,8 @@ class ClassService:
             ),
         )
         if access.role.is_host:
-            return JoinInfo(join_url=link, host_url=row["host_url"], passcode=row["passcode"])
+            host_url = await self.host_url(row)
+            return JoinInfo(join_url=link, host_url=host_url, passcode=row["passcode"])
         return JoinInfo(join_url=link, passcode=participant_passcode(row))
 
     async def leave(self, principal: Principal, class_id: str) -> dict[str, bool]:

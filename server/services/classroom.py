@@ -48,9 +48,14 @@ async def snapshot(
     client also receives live has ``seq`` above it only if the snapshot lacks it."""
     class_id = access.class_id
     is_host = access.role.is_host
+    classes = ClassService(ctx)
+    # Provider call first, with no connection held: a host gets a link that works now.
+    host_url = await classes.host_url(access.row) if is_host else None
     async with ctx.db.read() as conn:
         seq = int(await conn.scalar(select(_seq_of(class_id))) or 0)
-        detail = await ClassService(ctx).detail(conn, principal, access)
+        detail = await classes.detail(conn, principal, access)
+        if is_host:
+            detail = detail.model_copy(update={"host_url": host_url})
         visible, _ = await questions_service.visible(
             conn, class_id, principal.user_id, is_host=is_host
         )
