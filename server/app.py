@@ -190,7 +190,7 @@ def create_app(
         "schema": lambda: check_schema(db),
     }
     if redis is not None:
-        readiness["redis"] = broker.ping
+        readiness["redis"] = broker.ready
     handlers.register(sio, ctx, hub, metrics)
     http.state.ctx = ctx
     http.state.inbox = inbox
