@@ -249,4 +249,3 @@ async def _http_error(request: Request, exc: Exception) -> Response:
         exc.status_code,
         dict(exc.headers or {}),
     )
-
