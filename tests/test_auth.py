@@ -33,7 +33,8 @@ def claims(**overrides: Any) -> dict[str, Any]:
         "org": "acme",
         "role": "mentor",
         "name": "Ada",
-        "exp": datetime.now(UTC) + timedelta(minutes=5),
+        # Built when the suite is collected: must outlive a whole (slow) run.
+        "exp": datetime.now(UTC) + timedelta(hours=2),
     }
     base.update(overrides)
     return {k: v for k, v in base.items() if v is not None}
