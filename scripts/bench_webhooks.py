@@ -138,6 +138,7 @@ async def main() -> None:
     async with serve_asgi(zoom.app, lifespan="off") as zoom_url:
         env = {
             "LIVECLASS_JWT_SECRET": SECRET,
+            "LIVECLASS_SECRET_KEY": SECRET,
             "LIVECLASS_LOG_LEVEL": "WARNING",
             "LIVECLASS_ZOOM_WEBHOOK_SECRET": WEBHOOK_SECRET,
             "LIVECLASS_ZOOM_ACCOUNT_ID": zoom.account_id,

@@ -119,7 +119,7 @@ def create_app(
         interval=settings.presence_ttl_seconds / 3,
     )
     hub = Hub(sio, db, presence, broker)
-    box = SecretBox(settings.secret_key)
+    box = SecretBox(settings.encryption_key)
     credentials = DatabaseCredentialStore(db, box)
     zoom = ZoomClient.from_settings(settings, store=credentials)
     google = GoogleClient.from_settings(settings, store=credentials)
@@ -155,8 +155,6 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        if settings.jwt_secret is None and settings.jwt_algorithms[0].startswith("HS"):
-            log.warning("LIVECLASS_JWT_SECRET is not set: using the development secret")
         await broker.start()
         if settings.webhook_worker:
             worker.start()

@@ -39,6 +39,8 @@ class Principal:
     role: Role
     name: str
     email: str | None
+    # The token's ``exp``; ``None`` for principals the server makes itself.
+    expires_at: datetime | None = None
 
     @property
     def is_admin(self) -> bool:
@@ -79,6 +81,15 @@ class TokenVerifier:
             raise Unauthorized(f"invalid token: {exc}") from None
         return _principal(claims)
 
+    def expired(self, principal: Principal, now: datetime) -> bool:
+        """Whether ``now`` is past the token's ``exp`` plus the leeway, as :meth:`verify` judges.
+
+        For connections that outlive their token (sockets), checked on each event.
+        """
+        if principal.expires_at is None:
+            return False
+        return now > principal.expires_at + timedelta(seconds=self._leeway)
+
     def from_header(self, authorization: str | None) -> Principal:
         scheme, _, token = (authorization or "").partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
@@ -104,7 +115,16 @@ def _principal(claims: dict[str, Any]) -> Principal:
         role=role,
         name=name[:200] if isinstance(name, str) and name else sub,
         email=email[:320] if isinstance(email, str) and email else None,
+        expires_at=_moment(claims["exp"]),
     )
+
+
+def _moment(exp: Any) -> datetime:
+    """``exp`` (PyJWT checked it is a number) as a time; absurd values are refused, not a 500."""
+    try:
+        return datetime.fromtimestamp(exp, UTC)
+    except (OverflowError, ValueError, OSError):
+        raise Unauthorized("invalid token: 'exp' is out of range") from None
 
 
 def issue_token(

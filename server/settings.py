@@ -19,7 +19,6 @@ __all__ = ["ConfigError", "JWTAlgorithm", "Settings", "load_settings"]
 JWTAlgorithm = Literal["HS256", "HS384", "HS512", "RS256", "RS384", "RS512", "ES256", "ES384"]
 ProviderName = Literal["zoom", "google_meet", "jitsi", "manual"]
 
-_DEV_SECRET = "liveclass-development-secret-change-me-0123456789"
 _FIELD_IN_SETTINGS_ERROR = re.compile(r'field "(\w+)"')
 
 
@@ -52,7 +51,9 @@ class Settings(BaseSettings):
 
     # -- authentication --------------------------------------------------------
     jwt_secret: str | None = Field(
-        default=None, description="Shared secret for HS* tokens (at least 32 bytes)"
+        default=None,
+        description="Shared secret for HS* tokens (at least 32 bytes); "
+        "unset on SQLite: generated into the key file",
     )
     jwt_public_key: str | None = Field(
         default=None, description="PEM public key (or @path to one) for RS*/ES* tokens"
@@ -64,10 +65,11 @@ class Settings(BaseSettings):
     jwt_audience: str | None = None
     jwt_issuer: str | None = None
     jwt_leeway_seconds: int = Field(default=30, ge=0, le=600)
-    secret_key: str = Field(
-        default=_DEV_SECRET,
+    secret_key: str | None = Field(
+        default=None,
         min_length=32,
-        description="Key for encrypting provider secrets at rest (at least 32 characters)",
+        description="Key for provider secrets at rest and OAuth state (at least 32 characters); "
+        "unset on SQLite: generated into the key file",
     )
 
     # -- HTTP ------------------------------------------------------------------
@@ -196,8 +198,17 @@ class Settings(BaseSettings):
 
     @property
     def hmac_secret(self) -> str:
-        """The HS* secret; a fixed development value when none is configured."""
-        return self.jwt_secret or _DEV_SECRET
+        """The HS* secret (see :mod:`server.keyfile` for a server with none configured)."""
+        if self.jwt_secret is None:
+            raise ConfigError("LIVECLASS_JWT_SECRET is not set")
+        return self.jwt_secret
+
+    @property
+    def encryption_key(self) -> str:
+        """``secret_key``, which has no default: no key of this server may be public."""
+        if self.secret_key is None:
+            raise ConfigError("LIVECLASS_SECRET_KEY is not set")
+        return self.secret_key
 
     @property
     def is_sqlite(self) -> bool:

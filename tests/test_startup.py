@@ -32,6 +32,7 @@ def sqlite_env(folder: Path, **extra: str) -> dict[str, str]:
     return cli_env(
         LIVECLASS_DATABASE_URL=f"sqlite+aiosqlite:///{folder / 'serve.db'}",
         LIVECLASS_JWT_SECRET=TEST_SECRET,
+        LIVECLASS_SECRET_KEY=TEST_SECRET,
         **extra,
     )
 
@@ -101,7 +102,11 @@ async def test_a_second_serve_on_a_busy_port_leaves_the_running_ones_class_alone
 def test_serve_refuses_a_postgresql_schema_behind_the_code(tmp_path: Path) -> None:
     async def scenario() -> None:
         async with scratch_postgres_database("lc_behind") as url:
-            env = cli_env(LIVECLASS_DATABASE_URL=url, LIVECLASS_JWT_SECRET=TEST_SECRET)
+            env = cli_env(
+                LIVECLASS_DATABASE_URL=url,
+                LIVECLASS_JWT_SECRET=TEST_SECRET,
+                LIVECLASS_SECRET_KEY=TEST_SECRET,
+            )
             empty = await asyncio.to_thread(liveclass, tmp_path, "serve", "--port", "1", env=env)
             assert empty.returncode == 2, empty.stderr
             assert "revision none" in empty.stderr
@@ -122,6 +127,7 @@ def test_serve_names_a_postgresql_database_that_does_not_exist(tmp_path: Path) -
     env = cli_env(
         LIVECLASS_DATABASE_URL="postgresql+asyncpg://postgres@127.0.0.1/lc_no_such_database",
         LIVECLASS_JWT_SECRET=TEST_SECRET,
+        LIVECLASS_SECRET_KEY=TEST_SECRET,
     )
     done = liveclass(tmp_path, "serve", "--port", "1", env=env)
     if "refused" in done.stderr:
@@ -159,6 +165,7 @@ def test_a_database_down_at_start_is_reported_once_not_every_poll(tmp_path: Path
     env = cli_env(
         LIVECLASS_DATABASE_URL=f"postgresql+asyncpg://postgres@127.0.0.1:{free_port()}/none",
         LIVECLASS_JWT_SECRET=TEST_SECRET,
+        LIVECLASS_SECRET_KEY=TEST_SECRET,
         LIVECLASS_WEBHOOK_POLL_SECONDS="0.05",
     )
     with serve_process(tmp_path, env) as running:

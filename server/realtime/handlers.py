@@ -50,6 +50,7 @@ from ..services import (
 )
 from ..services.access import load_class
 from ..services.context import ServiceContext
+from .expiry import TokenExpiry
 from .hub import Hub
 from .server import principal_of
 
@@ -65,6 +66,7 @@ Run = Callable[[str, Principal, M], Awaitable[dict[str, Any]]]
 
 def register(sio: socketio.AsyncServer, ctx: ServiceContext, hub: Hub, metrics: Metrics) -> None:
     in_flight: dict[str, int] = {}
+    expiry = TokenExpiry(sio, ctx)
 
     def on(event: str, model: type[M], run: Run[M]) -> None:
         async def handler(sid: str, *args: Any) -> dict[str, Any]:
@@ -72,6 +74,8 @@ def register(sio: socketio.AsyncServer, ctx: ServiceContext, hub: Hub, metrics: 
                 return ack_body(RateLimited("too many events in flight", retry_after=1))
             in_flight[sid] = in_flight.get(sid, 0) + 1
             try:
+                if (refused := await expiry.refusal(sid)) is not None:
+                    return refused
                 payload = parse(model, args)
                 principal = await principal_of(sio, sid)
                 return {"ok": True, **await run(sid, principal, payload)}
@@ -177,6 +181,8 @@ def register(sio: socketio.AsyncServer, ctx: ServiceContext, hub: Hub, metrics: 
     on("participant:remove", ParticipantRemove, remove)
 
     async def unknown(event: str, sid: str, *args: Any) -> dict[str, Any]:
+        if (refused := await expiry.refusal(sid)) is not None:
+            return refused
         return ack_body(BadRequest(f"unknown event {event!r}"))
 
     async def disconnect(sid: str, reason: Any = None) -> None:

@@ -20,12 +20,11 @@ from typing import Any
 import socketio
 
 from ..db import Database
-from ..domain.polls import participants_see_results
 from ..domain.roles import ClassRole
 from ..schemas.common import UserRef
 from ..services import polls, questions
 from ..services.events import Audience, ClassEvent, Coalesced
-from ..services.redaction import participant_view
+from ..services.visibility import participant_event, sees_tally
 from .broker import Broker
 from .coalesce import Coalescer
 from .presence import Presence
@@ -70,7 +69,7 @@ class Hub:
             if event.audience is Audience.HOSTS:
                 await self._emit(event.name, event.data, hosts_room(event.class_id))
                 return
-            view = participant_view(event.name, event.data)
+            view = participant_event(event.name, event.data)
             if view is event.data:
                 await self._emit(event.name, event.data, class_room(event.class_id))
             else:
@@ -144,7 +143,7 @@ class Hub:
                 for_hosts = await polls.results_for(conn, row, is_host=True)
                 for_others = (
                     await polls.results_for(conn, row, is_host=False)
-                    if participants_see_results(row["results"], row["status"])
+                    if sees_tally(is_host=False, results=row["results"], status=row["status"])
                     else None
                 )
             base = {"class_id": class_id, "poll_id": poll_id}

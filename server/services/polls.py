@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ..auth import Principal
 from ..db.tables import poll_votes, polls
-from ..domain.polls import Ballot, Tally, check_choice, participants_see_results, tally
+from ..domain.polls import Ballot, Tally, check_choice, tally
 from ..errors import Closed, Forbidden, NotFound
 from ..schemas.common import UserRef
 from ..schemas.interactions import (
@@ -32,6 +32,7 @@ from .access import load_class
 from .context import ServiceContext
 from .events import Coalesced, append_event
 from .gate import Family, enter, new_id
+from .visibility import names_voters, sees_correct, sees_tally
 
 __all__ = ["close", "create", "listing", "poll_row", "results", "results_for", "views", "vote"]
 
@@ -40,7 +41,6 @@ _pv = poll_votes.c
 
 
 def render(row: RowMapping, *, is_host: bool) -> PollOut:
-    closed = row["status"] == "closed"
     return PollOut(
         id=row["id"],
         question=row["question"],
@@ -51,7 +51,7 @@ def render(row: RowMapping, *, is_host: bool) -> PollOut:
         status=row["status"],
         opened_at=row["opened_at"],
         closed_at=row["closed_at"],
-        correct=row["correct"] if is_host or closed else None,
+        correct=row["correct"] if sees_correct(is_host=is_host, status=row["status"]) else None,
     )
 
 
@@ -157,9 +157,10 @@ async def results(
     async with ctx.db.read() as conn:
         access = await load_class(conn, principal, class_id)
         row = await poll_row(conn, class_id, poll_id)
-        if not access.role.is_host and not participants_see_results(row["results"], row["status"]):
+        is_host = access.role.is_host
+        if not sees_tally(is_host=is_host, results=row["results"], status=row["status"]):
             raise Forbidden("this poll's results are not visible to you now")
-        return await results_for(conn, row, is_host=access.role.is_host)
+        return await results_for(conn, row, is_host=is_host)
 
 
 async def results_for(conn: AsyncConnection, row: RowMapping, *, is_host: bool) -> Results:
@@ -173,7 +174,7 @@ async def results_for(conn: AsyncConnection, row: RowMapping, *, is_host: bool) 
     ).all()
     names = {user_id: name for user_id, name, _ in ballots}
     counted = tally(row["kind"], len(row["options"]), (Ballot(u, c) for u, _, c in ballots))
-    named = is_host and not row["anonymous"]
+    named = names_voters(is_host=is_host, anonymous=row["anonymous"])
     return _shape(row["kind"], counted, names if named else None)
 
 
@@ -220,7 +221,7 @@ async def views(
     )
     out = []
     for row in rows:
-        visible = is_host or participants_see_results(row["results"], row["status"])
+        visible = sees_tally(is_host=is_host, results=row["results"], status=row["status"])
         out.append(
             PollView(
                 **render(row, is_host=is_host).model_dump(),

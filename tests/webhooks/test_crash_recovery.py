@@ -148,6 +148,7 @@ def zoom_env(zoom: FakeZoom, zoom_url: str, database_url: str) -> dict[str, str]
     return cli_env(
         LIVECLASS_DATABASE_URL=database_url,
         LIVECLASS_JWT_SECRET=TEST_SECRET,
+        LIVECLASS_SECRET_KEY=TEST_SECRET,
         LIVECLASS_ZOOM_WEBHOOK_SECRET=ZOOM_WEBHOOK_SECRET,
         LIVECLASS_ZOOM_ACCOUNT_ID=zoom.account_id,
         LIVECLASS_ZOOM_CLIENT_ID=zoom.client_id,
