@@ -53,6 +53,7 @@ async def test_ready_again_only_once_fan_out_works_after_a_redis_restart(
     with own_redis(tmp_path) as redis_server:
         settings = backend.settings(redis_url=redis_server.url, presence_ttl_seconds=3)
         async with (
+            asyncio.timeout(240),  # a drill that hangs must fail, not stall the suite
             serve_app(settings) as a,
             serve_app(settings.model_copy()) as b,
             Platform.create(a, org=f"org-{secrets.token_hex(4)}") as platform,
