@@ -28,7 +28,7 @@ from . import __version__
 from .auth import TokenVerifier
 from .crypto import SecretBox
 from .db import Database
-from .errors import LiveclassError, NotFound, http_body
+from .errors import LiveclassError, NotFound
 from .heap import settle_heap
 from .http import (
     calendar,
@@ -49,6 +49,7 @@ from .http.ops import ops_routes
 from .http.responses import error_response, json_response
 from .http.routing import build_routes
 from .metrics import Metrics
+from .migrate import check_schema
 from .outbound.sender import Sender
 from .outbound.worker import DeliveryWorker
 from .providers.base import MeetingProvider, ProviderRegistry
@@ -223,16 +224,16 @@ def create_app(
                 allow_headers=["Authorization", "Content-Type", "X-Request-ID"],
             ),
         ],
-        exception_handlers={
-            LiveclassError: _liveclass_error,
-            HTTPException: _http_error,
-            Exception: _unexpected_error,
-        },
+        # Anything else becomes a 500 in RequestObserver.
+        exception_handlers={LiveclassError: _liveclass_error, HTTPException: _http_error},
         lifespan=lifespan,
     )
-    readiness: dict[str, Callable[[], Awaitable[Any]]] = {"database": db.ping}
+    readiness: dict[str, Callable[[], Awaitable[Any]]] = {
+        "database": db.ping,
+        "schema": lambda: check_schema(db),
+    }
     if redis is not None:
-        readiness["redis"] = broker.ping
+        readiness["redis"] = broker.ready
     handlers.register(sio, ctx, hub, metrics)
     http.state.ctx = ctx
     http.state.inbox = inbox
@@ -293,9 +294,3 @@ async def _http_error(request: Request, exc: Exception) -> Response:
         exc.status_code,
         dict(exc.headers or {}),
     )
-
-
-async def _unexpected_error(request: Request, exc: Exception) -> Response:
-    log.exception("unexpected error on %s %s", request.method, request.url.path)
-    body = http_body(LiveclassError("internal error"))
-    return json_response(body, 500)

@@ -8,7 +8,9 @@ message naming the variable.
 from __future__ import annotations
 
 import argparse
+import logging
 import signal
+import socket
 import sys
 from collections.abc import Sequence
 from datetime import timedelta
@@ -52,26 +54,29 @@ def _exit_cleanly(signum: int, frame: FrameType | None) -> None:
     raise SystemExit(EXIT_OK)
 
 
-def _prepared_app() -> tuple[Settings, Any]:
-    """Logging configured, keys loaded, SQLite migrated, the app built: what ``serve`` and
-    ``demo`` share. The settings returned carry the keys the server verifies tokens with."""
-    import logging
+def _prepared_app(host: str, port: int) -> tuple[Settings, Any, socket.socket]:
+    """Logging configured, keys loaded, the schema checked, the port bound, the app built:
+    what ``serve`` and ``demo`` share. The settings returned carry the keys the server
+    verifies tokens with.
 
+    The app's start-up claims the data (it closes presence left open by a
+    previous run), so a second server that cannot bind must stop before it.
+    """
     from .app import create_app
     from .keyfile import KEYS
     from .logs import configure_logging
-    from .migrate import upgrade
 
     configured = _settings()
     configure_logging(json_lines=configured.log_json, level=configured.log_level)
     settings = _settings(KEYS)  # after logging: a newly generated key file is logged
     log = logging.getLogger("liveclass")
     if settings.is_sqlite:
-        log.info("applying pending migrations to %s", settings.database_url)
-        upgrade(settings.database_url)
+        _migrate_sqlite(settings, log)
     else:
-        log.info("PostgreSQL: apply migrations with `liveclass migrate` before starting")
-    return settings, create_app(settings)
+        _require_current_schema(settings, log)
+    listener = _listen(host, port)
+    log.info("listening on %s:%d", host, port)
+    return settings, create_app(settings), listener
 
 
 def _uvicorn_server(app: Any, settings: Settings, host: str, port: int) -> Any:
@@ -98,8 +103,8 @@ def _uvicorn_server(app: Any, settings: Settings, host: str, port: int) -> Any:
 
 
 def _serve(args: argparse.Namespace) -> int:
-    settings, app = _prepared_app()
-    _uvicorn_server(app, settings, args.host, args.port).run()
+    settings, app, listener = _prepared_app(args.host, args.port)
+    _uvicorn_server(app, settings, args.host, args.port).run(sockets=[listener])
     return EXIT_OK
 
 
@@ -112,14 +117,14 @@ def _demo(args: argparse.Namespace) -> int:
     from .demo import seed_demo
 
     # Tokens are signed with the server's own keys, as `liveclass token` signs them.
-    settings, app = _prepared_app()
+    settings, app, listener = _prepared_app(args.host, args.port)
     server = _uvicorn_server(app, settings, args.host, args.port)
     local = "127.0.0.1" if args.host in ("0.0.0.0", "::", "") else args.host
     api_url = f"http://{local}:{args.port}"
     public_url = (args.public_url or api_url).rstrip("/")
 
     async def run() -> None:
-        serving = asyncio.create_task(server.serve())
+        serving = asyncio.create_task(server.serve(sockets=[listener]))
         while not server.started:
             if serving.done():
                 await serving
@@ -145,19 +150,88 @@ def _demo(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _listen(host: str, port: int) -> socket.socket:
+    """The listening socket, bound before the app starts; a port in use is a clean failure."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    listener = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listener.bind((host, port))
+        listener.listen(2048)
+    except OSError as exc:
+        listener.close()
+        raise CommandFailed(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+    listener.set_inheritable(True)
+    return listener
+
+
+def _migrate_sqlite(settings: Settings, log: logging.Logger) -> None:
+    """SQLite is migrated on start; a file that cannot be opened is a configuration error."""
+    from sqlalchemy.exc import DBAPIError
+
+    from .migrate import quiet_alembic, upgrade
+
+    quiet_alembic()
+    try:
+        upgrade(settings.database_url)
+    except DBAPIError as exc:
+        raise CommandFailed(
+            f"LIVECLASS_DATABASE_URL: cannot open the SQLite database "
+            f"{settings.database_url.removeprefix('sqlite+aiosqlite:///')!r}: {exc.orig}",
+            EXIT_USAGE,
+        ) from None
+    log.info("SQLite database ready at revision %s", _head())
+
+
+def _require_current_schema(settings: Settings, log: logging.Logger) -> None:
+    """PostgreSQL is migrated by the operator: refuse to serve a schema this code cannot use."""
+    import asyncio
+
+    from sqlalchemy.exc import DBAPIError
+
+    from .db import Database
+    from .errors import Unavailable
+    from .migrate import SchemaBehind, check_schema
+
+    async def check() -> None:
+        db = Database(settings.database_url, pool_size=1)
+        try:
+            await check_schema(db)
+        finally:
+            await db.dispose()
+
+    try:
+        asyncio.run(check())
+    except SchemaBehind as exc:
+        raise CommandFailed(exc.message, EXIT_USAGE) from None
+    except DBAPIError as exc:  # it answers but refuses: no such database, role, ...
+        raise CommandFailed(f"LIVECLASS_DATABASE_URL: {exc.orig}", EXIT_USAGE) from None
+    except Unavailable:
+        # Serve anyway: /readyz says not ready until the database answers at the right revision.
+        log.warning("PostgreSQL is unreachable at start; its schema is checked by /readyz")
+    else:
+        log.info("PostgreSQL database at revision %s", _head())
+
+
+def _head() -> str:
+    from .migrate import head_revision
+
+    return head_revision()
+
+
 # -- migrate -------------------------------------------------------------------
 
 
 def _migrate(args: argparse.Namespace) -> int:
-    import logging
-
     from alembic import command
     from alembic.util import CommandError
+    from sqlalchemy.exc import DBAPIError
 
-    from .migrate import alembic_config
+    from .migrate import alembic_config, quiet_alembic
 
     settings = _settings()
     logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
+    quiet_alembic()  # the revisions applied, one line each, and nothing else
     config = alembic_config(settings.database_url)
     try:
         if args.action == "upgrade":
@@ -170,8 +244,9 @@ def _migrate(args: argparse.Namespace) -> int:
             command.current(config)
     except CommandError as exc:
         raise CommandFailed(f"migrate {args.action}: {exc}") from None
-    except OSError as exc:
-        raise CommandFailed(f"migrate {args.action}: database unreachable: {exc}") from None
+    except (OSError, DBAPIError) as exc:
+        reason = exc.orig if isinstance(exc, DBAPIError) else exc
+        raise CommandFailed(f"migrate {args.action}: database unreachable: {reason}") from None
     return EXIT_OK
 
 

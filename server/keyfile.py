@@ -91,7 +91,10 @@ def _load_or_create(path: Path) -> dict[str, str]:
         except FileExistsError:  # another process got there first: use its keys
             return _read(path)
     except OSError as exc:
-        raise ConfigError(f"cannot create the key file {path}: {exc.strerror or exc}") from None
+        raise ConfigError(
+            f"LIVECLASS_DATABASE_URL: cannot create the key file {path} beside the SQLite "
+            f"database: {exc.strerror or exc}"
+        ) from None
     finally:
         draft.unlink(missing_ok=True)
     log.info("generated the server's keys in %s (keep it private; back it up with the data)", path)

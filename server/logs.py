@@ -13,7 +13,8 @@ __all__ = ["configure_logging", "request_id"]
 
 request_id: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="-")
 
-_STANDARD = set(vars(logging.makeLogRecord({}))) | {"message", "asctime"}
+# Attributes every record has, and uvicorn's ANSI-coloured copy of the message.
+_NOT_EXTRAS = set(vars(logging.makeLogRecord({}))) | {"message", "asctime", "color_message"}
 
 
 class _RequestIdFilter(logging.Filter):
@@ -30,7 +31,7 @@ class JSONFormatter(logging.Formatter):
             "logger": record.name,
             "message": record.getMessage(),
         }
-        entry.update((key, value) for key, value in vars(record).items() if key not in _STANDARD)
+        entry.update((key, value) for key, value in vars(record).items() if key not in _NOT_EXTRAS)
         if record.exc_info:
             entry["exception"] = self.formatException(record.exc_info)
         return json.dumps(entry, default=str)

@@ -6,17 +6,20 @@ A bad value stops the process with a message naming the variable; see
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Literal
 
 import limits
 from pydantic import Field, ValidationError, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, SettingsConfigDict, SettingsError
 
 __all__ = ["ConfigError", "JWTAlgorithm", "Settings", "load_settings"]
 
 JWTAlgorithm = Literal["HS256", "HS384", "HS512", "RS256", "RS384", "RS512", "ES256", "ES384"]
 ProviderName = Literal["zoom", "google_meet", "jitsi", "manual"]
+
+_FIELD_IN_SETTINGS_ERROR = re.compile(r'field "(\w+)"')
 
 
 class ConfigError(Exception):
@@ -239,6 +242,13 @@ class Settings(BaseSettings):
             raise ValueError("each offset must be 1 to 43200 minutes (30 days)")
         return sorted(set(value), reverse=True)
 
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_scheme(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("redis://", "rediss://", "unix://")):
+            raise ValueError("must start with redis://, rediss:// or unix://")
+        return value
+
     @field_validator("database_url")
     @classmethod
     def _known_driver(cls, value: str) -> str:
@@ -289,3 +299,11 @@ def load_settings(**overrides: object) -> Settings:
             name = f"LIVECLASS_{field.upper()}" if error["loc"] else "settings"
             lines.append(f"  {name}: {error['msg']}")
         raise ConfigError("invalid configuration:\n" + "\n".join(lines)) from None
+    except SettingsError as exc:
+        # Raised before validation when a list or object value is not JSON.
+        found = _FIELD_IN_SETTINGS_ERROR.search(str(exc))
+        name = f"LIVECLASS_{found.group(1).upper()}" if found else "a LIVECLASS_* variable"
+        raise ConfigError(
+            f"invalid configuration:\n  {name}: must be JSON (a list looks like "
+            f'["https://app.example.org"]): {exc.__cause__ or exc}'
+        ) from None

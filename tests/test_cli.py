@@ -101,6 +101,13 @@ def test_dotenv_in_the_working_directory_is_read(tmp_path: Path) -> None:
         ("LIVECLASS_JWT_SECRET", "short", ["token", "--sub", "u1", "--org", "acme"]),
         ("LIVECLASS_LOG_LEVEL", "LOUD", ["serve", "--port", "1"]),
         ("LIVECLASS_DATABASE_POOL_SIZE", "many", ["serve", "--port", "1"]),
+        ("LIVECLASS_CORS_ORIGINS", "https://app.example.org", ["serve", "--port", "1"]),
+        ("LIVECLASS_REDIS_URL", "127.0.0.1:6379", ["serve", "--port", "1"]),
+        (
+            "LIVECLASS_DATABASE_URL",
+            "sqlite+aiosqlite:////no/such/folder/liveclass.db",
+            ["serve", "--port", "1"],
+        ),
     ],
 )
 def test_bad_configuration_names_the_variable(

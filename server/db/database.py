@@ -84,7 +84,7 @@ def upsert_in(dialect: str, table: Table) -> Any:
 async def _translated() -> AsyncIterator[None]:
     try:
         yield
-    except (OperationalError, InterfaceError) as exc:
+    except DBAPIError as exc:
         if _is_disconnect(exc):
             raise Unavailable("the database is unavailable") from exc
         raise
@@ -92,9 +92,21 @@ async def _translated() -> AsyncIterator[None]:
         raise Unavailable("the database is unavailable") from exc
 
 
+# SQLSTATE classes meaning "the server cannot serve you now": connection exception,
+# insufficient resources (too many connections), operator intervention (shutdown,
+# terminated session, starting up).
+_UNAVAILABLE_STATES = ("08", "53", "57P")
+
+
 def _is_disconnect(exc: DBAPIError) -> bool:
     if exc.connection_invalidated:
         return True
+    if str(getattr(exc.orig, "sqlstate", None) or "").startswith(_UNAVAILABLE_STATES):
+        return True
+    if not isinstance(exc, (OperationalError, InterfaceError)) and exc.orig is not None:
+        # A refused connection attempt (e.g. "not currently accepting connections")
+        # comes as a bare DBAPIError; only those words qualify it.
+        return "accepting connections" in str(exc.orig).lower()
     text_ = str(exc.orig).lower()
     return any(
         marker in text_ for marker in ("connect", "closed", "terminat", "refused", "unable to open")

@@ -433,7 +433,7 @@ class FakeZoom:
             "timezone": body.get("timezone", "UTC"),
             "agenda": body.get("agenda", ""),
             "created_at": utc_z(datetime.fromtimestamp(self.clock(), UTC)),
-            "start_url": f"https://us05web.zoom.us/s/{meeting_id}?zak={secrets.token_urlsafe(32)}",
+            "start_url": _start_url(meeting_id),
             "join_url": f"https://us05web.zoom.us/j/{meeting_id}?pwd={secrets.token_urlsafe(24)}",
             "password": password,
             "h323_password": "".join(secrets.choice(string.digits) for _ in range(6)),
@@ -457,7 +457,11 @@ class FakeZoom:
 
     async def _get(self, request: Request) -> Response:
         meeting = self._meeting(request)
-        return meeting if isinstance(meeting, Response) else JSONResponse(meeting)
+        if isinstance(meeting, Response):
+            return meeting
+        # Zoom answers a start_url with a newly minted host key (ZAK) on every read.
+        meeting["start_url"] = _start_url(meeting["id"])
+        return JSONResponse(meeting)
 
     async def _patch(self, request: Request) -> Response:
         meeting = self._meeting(request)
@@ -676,3 +680,8 @@ def _zoom_error(
     status: int, code: int, message: str, *, headers: dict[str, str] | None = None
 ) -> Response:
     return JSONResponse({"code": code, "message": message}, status, headers=headers)
+
+
+def _start_url(meeting_id: int) -> str:
+    """The host's link: the meeting number and a fresh host key, as Zoom shapes it."""
+    return f"https://us05web.zoom.us/s/{meeting_id}?zak={secrets.token_urlsafe(32)}"

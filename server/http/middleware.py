@@ -1,4 +1,6 @@
-"""One pass per request: a request id, an access log line, and the HTTP metrics."""
+"""One pass per request: a request id, an access log line, the HTTP metrics, and the
+one place an unexpected exception becomes a 500 (logged once, here: Starlette's own
+catch-all would re-raise it for uvicorn to log a second time)."""
 
 from __future__ import annotations
 
@@ -9,8 +11,10 @@ import time
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from ..errors import LiveclassError, http_body
 from ..logs import request_id
 from ..metrics import Metrics
+from .responses import json_response
 
 __all__ = ["RequestObserver"]
 
@@ -32,16 +36,24 @@ class RequestObserver:
         token = request_id.set(rid)
         status = 500
         started = time.perf_counter()
+        responded = False
 
         async def send_with_id(message: Message) -> None:
-            nonlocal status
+            nonlocal status, responded
             if message["type"] == "http.response.start":
                 status = message["status"]
+                responded = True
                 message["headers"] = [*message.get("headers", []), (b"x-request-id", rid.encode())]
             await send(message)
 
         try:
             await self.app(scope, receive, send_with_id)
+        except Exception:
+            log.exception("unexpected error on %s %s", scope["method"], scope["path"])
+            if responded:
+                raise  # too late for an answer: let the server drop the connection
+            answer = json_response(http_body(LiveclassError("internal error")), 500)
+            await answer(scope, receive, send_with_id)
         finally:
             elapsed = time.perf_counter() - started
             route = scope.get("route")

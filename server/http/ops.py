@@ -20,13 +20,15 @@ async def healthz(request: Request) -> Response:
 
 
 async def readyz(request: Request) -> Response:
-    """200 when every backing service answers; 503 naming the ones that do not."""
+    """200 when every backing service answers and works; 503 saying which does not and why."""
     checks: dict[str, str] = {}
     for name, probe in request.app.state.readiness.items():
         try:
             await probe()
             checks[name] = "ok"
-        except (LiveclassError, OSError, ConnectionError, TimeoutError) as exc:
+        except LiveclassError as exc:
+            checks[name] = f"unavailable: {exc.message}"
+        except (OSError, ConnectionError, TimeoutError) as exc:
             checks[name] = f"unavailable: {type(exc).__name__}"
     ready = all(value == "ok" for value in checks.values())
     return json_response(

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Literal, Protocol
+from typing import Any, Literal, Protocol, runtime_checkable
 
 from ..errors import BadRequest
 
@@ -23,6 +23,7 @@ __all__ = [
     "MeetingProvider",
     "MeetingRequest",
     "ProviderRegistry",
+    "RefreshesHostLink",
 ]
 
 AutoRecording = Literal["cloud", "local", "none"]
@@ -87,6 +88,14 @@ class MeetingProvider(Protocol):
     def join_link(self, meeting: Meeting, attendee: Attendee) -> str:
         """The link this attendee should open (per-user where the provider supports it)."""
         ...
+
+
+@runtime_checkable
+class RefreshesHostLink(Protocol):
+    """A provider whose host link expires (Zoom's ``start_url``): asked for a fresh one
+    each time a host is handed the link; raises ``ProviderError`` when it cannot."""
+
+    async def fresh_host_url(self, meeting: Meeting, org_id: str) -> str | None: ...
 
 
 class ProviderRegistry:

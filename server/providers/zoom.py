@@ -14,9 +14,10 @@ Limits, honestly:
 
 * Zoom allows 100 meeting creates/updates per *user* per UTC day; hitting it
   fails at once with Zoom's message (waiting cannot help before midnight).
-* ``host_url`` is Zoom's ``start_url``; it embeds a host key that Zoom lets
-  expire (about two hours for ordinary users), so fetch the meeting again
-  before handing it out late.
+* ``host_url`` is Zoom's ``start_url``; it embeds a host key (ZAK) that Zoom
+  lets expire (about two hours for ordinary users), so the class service asks
+  :meth:`ZoomProvider.fresh_host_url` (``GET /meetings/{id}``, which answers a
+  new one) every time it hands the link to a host.
 * Zoom has no per-attendee link without registration, so every attendee
   gets the meeting's ``join_url``.
 * With server-to-server OAuth the host is ``host_email`` when the class names
@@ -390,6 +391,11 @@ class ZoomProvider:
     def join_link(self, meeting: Meeting, attendee: Attendee) -> str:
         """Everyone gets ``join_url``: Zoom has per-user links only for registrants."""
         return meeting.join_url
+
+    async def fresh_host_url(self, meeting: Meeting, org_id: str) -> str | None:
+        current = await self._client.get_meeting(org_id, meeting.meeting_id)
+        start_url: str | None = current.get("start_url")
+        return start_url
 
 
 def _schedule(request: MeetingRequest) -> dict[str, Any]:

@@ -6,7 +6,14 @@
   (python-socketio emits locally first, then publishes) and events of other
   processes missed meanwhile are recovered by clients with ``class:resync``.
 - python-socketio's Redis listener task can end silently (python-socketio
-  #1581); the heartbeat restarts it when it finds it finished.
+  #1581), and after a Redis restart it waits out its own backoff (up to a
+  minute) before it subscribes again; the heartbeat restarts it when it finds
+  it finished, or when Redis answers but a probe sent through the fan-out
+  channel does not come back.
+- Ready means ready (:meth:`ready`, behind ``/readyz``): Redis answers, and a
+  probe published on the fan-out channel and on the control channel came
+  back through this process's subscribers, so other processes' broadcasts
+  reach this one's clients.
 - ``send`` carries control messages (participant removal) to every process,
   this one included; without Redis, or while it is down, they are handled
   locally only.
@@ -15,8 +22,11 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import itertools
 import json
 import logging
+import secrets
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -24,6 +34,7 @@ import socketio
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
+from ..errors import Unavailable
 from ..metrics import Metrics
 from .presence import Presence
 
@@ -32,6 +43,9 @@ __all__ = ["Broker"]
 log = logging.getLogger("liveclass.broker")
 
 Handler = Callable[[dict[str, Any]], Awaitable[None]]
+
+PROBE_SECONDS = 2.0
+_PROBE_SID = "liveclass-readiness-probe"
 
 
 class Broker:
@@ -53,6 +67,9 @@ class Broker:
         self._interval = interval
         self._handler: Handler | None = None
         self._tasks: list[asyncio.Task[None]] = []
+        self._probes: dict[str, asyncio.Future[None]] = {}
+        self._probe_ids = itertools.count(1)
+        self._replaced: list[Any] = []
         self.up = True
 
     def on_message(self, handler: Handler) -> None:
@@ -67,6 +84,7 @@ class Broker:
             if not self._sio.manager_initialized:
                 self._sio.manager_initialized = True
                 self._sio.manager.initialize()
+            self._keep_replaced_clients()
             self._tasks = [
                 asyncio.create_task(self._heartbeat_loop()),
                 asyncio.create_task(self._listen_loop()),
@@ -81,16 +99,33 @@ class Broker:
             await self._close_socketio_redis()
             await self._redis.aclose()
 
+    def _keep_replaced_clients(self) -> None:
+        """python-socketio reconnects by making a new Redis client and dropping the old one
+        unclosed; keep the old ones so that :meth:`stop` closes them."""
+        manager = self._sio.manager
+        connect = getattr(manager, "_redis_connect", None)
+        if connect is None:
+            return
+
+        def reconnect() -> None:
+            self._replaced.extend(r for r in (manager.pubsub, manager.redis) if r is not None)
+            connect()
+
+        manager._redis_connect = reconnect
+
     async def _close_socketio_redis(self) -> None:
-        """python-socketio never closes its Redis manager's listener and client; we do."""
+        """python-socketio never closes its Redis manager's listener and clients; we do."""
         manager = self._sio.manager
         thread = getattr(manager, "thread", None)
         if isinstance(thread, asyncio.Task):
             thread.cancel()
             await asyncio.gather(thread, return_exceptions=True)
-        for resource in (getattr(manager, "pubsub", None), getattr(manager, "redis", None)):
+        current = (getattr(manager, "pubsub", None), getattr(manager, "redis", None))
+        stale, self._replaced = self._replaced, []
+        for resource in (*stale, *current):
             if resource is not None:
-                await resource.aclose()
+                with contextlib.suppress(RedisError, OSError):
+                    await resource.aclose()
 
     async def ping(self) -> None:
         """Readiness probe: raises when Redis does not answer."""
@@ -99,6 +134,67 @@ class Broker:
                 await asyncio.wait_for(self._redis.ping(), timeout=2)
             except RedisError as exc:
                 raise ConnectionError(str(exc)) from exc
+
+    async def ready(self) -> None:
+        """Readiness probe: Redis answers and both channels carry a message round trip.
+
+        Raises :class:`~server.errors.Unavailable` saying which part does not work.
+        """
+        if self._redis is None:
+            return
+        await self.ping()
+        if not await self._fanout_round_trip():
+            raise Unavailable(
+                f"fan-out: a probe sent through Redis did not come back within "
+                f"{PROBE_SECONDS:g} s (the subscriber is reconnecting)"
+            )
+        if not await self._control_round_trip():
+            raise Unavailable(
+                f"control channel: a probe did not come back within {PROBE_SECONDS:g} s"
+            )
+
+    async def _fanout_round_trip(self) -> bool:
+        """Publish an ack addressed to this process on python-socketio's channel and wait
+        for its listener to deliver it: the path every cross-process broadcast takes."""
+        manager = self._sio.manager
+        arrived: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        probe_id = next(self._probe_ids)
+
+        def arrive() -> None:
+            if not arrived.done():
+                arrived.set_result(None)
+
+        manager.callbacks.setdefault(_PROBE_SID, {})[probe_id] = arrive
+        try:
+            await manager._publish(
+                {
+                    "method": "callback",
+                    "host_id": manager.host_id,
+                    "sid": _PROBE_SID,
+                    "namespace": "/",
+                    "id": probe_id,
+                    "args": [],
+                }
+            )
+            await asyncio.wait_for(arrived, PROBE_SECONDS)
+            return True
+        except TimeoutError:
+            return False
+        finally:
+            manager.callbacks.get(_PROBE_SID, {}).pop(probe_id, None)
+
+    async def _control_round_trip(self) -> bool:
+        assert self._redis is not None
+        nonce = secrets.token_hex(8)
+        arrived = self._probes[nonce] = asyncio.get_running_loop().create_future()
+        try:
+            await self._redis.publish(self._channel, json.dumps({"probe": nonce}))
+            await asyncio.wait_for(arrived, PROBE_SECONDS)
+            return True
+        except (TimeoutError, RedisError, OSError):
+            return False
+        finally:
+            self._probes.pop(nonce, None)
 
     async def send(self, message: dict[str, Any]) -> None:
         if self._redis is not None:
@@ -126,8 +222,15 @@ class Broker:
                     await pubsub.subscribe(self._channel)
                     delay = 0.5
                     async for item in pubsub.listen():
-                        if item.get("type") == "message":
-                            await self._deliver(json.loads(item["data"]))
+                        if item.get("type") != "message":
+                            continue
+                        message = json.loads(item["data"])
+                        if "probe" in message:
+                            probe = self._probes.get(message["probe"])
+                            if probe is not None and not probe.done():
+                                probe.set_result(None)
+                        else:
+                            await self._deliver(message)
             except (RedisError, OSError) as exc:
                 log.warning("broker: control channel lost, retrying in %.1fs: %s", delay, exc)
                 await asyncio.sleep(delay)
@@ -153,6 +256,10 @@ class Broker:
                 log.warning("broker: Redis reachable again")
             self._set_up(True)
         await self._guard_listener()
+        if self.up and not await self._fanout_round_trip():
+            # Redis is back but python-socketio's listener sleeps out its backoff.
+            log.warning("broker: fan-out probe lost while Redis answers; restarting the listener")
+            await self._restart_listener()
 
     def _set_up(self, up: bool) -> None:
         self.up = up
@@ -163,7 +270,11 @@ class Broker:
         thread = getattr(manager, "thread", None)
         if isinstance(thread, asyncio.Task) and thread.done():
             log.error("broker: python-socketio's Redis listener stopped; restarting it")
-            # The restarted listener opens a new client; close the old one first.
-            await self._close_socketio_redis()
-            manager.connected = False
-            manager.thread = self._sio.start_background_task(manager._thread)
+            await self._restart_listener()
+
+    async def _restart_listener(self) -> None:
+        manager = self._sio.manager
+        # The restarted listener opens a new client; close the old one (and its task) first.
+        await self._close_socketio_redis()
+        manager.connected = False
+        manager.thread = self._sio.start_background_task(manager._thread)

@@ -46,6 +46,7 @@ from typing import cast
 
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
+from sqlalchemy.exc import DBAPIError
 
 from ..db import Database
 from ..errors import Unavailable
@@ -341,15 +342,18 @@ class Presence:
     async def start(self) -> None:
         """Without Redis nothing of a previous run is still online: close its intervals.
 
-        A database that is down at start does not stop the process (``/readyz``
-        reports it); those intervals then stay open until the class ends.
+        ``liveclass serve`` calls this only once it holds its port, so a second
+        server that cannot start never closes the intervals of the one running.
+        A database that is down or not migrated at start does not stop the
+        process (``/readyz`` reports it); those intervals then stay open until
+        the class ends.
         """
         if self._redis is None:
             try:
                 async with self._db.write() as conn:
                     await close_presence(conn, key_prefix="", at=datetime.now(UTC))
-            except Unavailable:
-                log.warning("presence: database unavailable at start; stale intervals kept")
+            except (Unavailable, DBAPIError) as exc:
+                log.warning("presence: stale intervals kept, the database failed at start: %s", exc)
 
     async def stop(self) -> None:
         """Shutting down cleanly: everyone here leaves (sockets closed before this report it)."""
@@ -357,8 +361,8 @@ class Presence:
         try:
             async with self._db.write() as conn:
                 await close_presence(conn, key_prefix=f"{self.process_id}:", at=now)
-        except Unavailable:
-            log.warning("presence: database unavailable at stop; intervals left open")
+        except (Unavailable, DBAPIError) as exc:
+            log.warning("presence: intervals left open, the database failed at stop: %s", exc)
         if self._redis is not None:
             try:
                 for class_id, roster in self._here.items():

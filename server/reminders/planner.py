@@ -33,13 +33,15 @@ _lc = live_classes.c
 
 
 def local_time(moment: datetime, timezone: str) -> str:
-    """``Tuesday 4 March 2031, 18:00 CET (Europe/Berlin)``."""
+    """``2031-06-01 06:00 EDT (America/New_York)``: the wall clock of the class's time zone,
+    its abbreviation, and its name (abbreviations alone are ambiguous); ``... 10:00 UTC``."""
     try:
         zone = ZoneInfo(timezone)
     except (KeyError, ValueError):
-        zone = ZoneInfo("UTC")
+        zone, timezone = ZoneInfo("UTC"), "UTC"
     local = moment.astimezone(zone)
-    return f"{local:%A} {local.day} {local:%B %Y, %H:%M %Z} ({timezone})"
+    shown = f"{local:%Y-%m-%d %H:%M} {local.tzname()}"
+    return shown if timezone == local.tzname() else f"{shown} ({timezone})"
 
 
 def starts_in(seconds: float) -> str:

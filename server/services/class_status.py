@@ -129,7 +129,7 @@ async def notify_cancellation(conn: AsyncConnection, row: RowMapping, *, at: dat
             )
         )
     ).all()
-    start = row["scheduled_start"].strftime("%Y-%m-%d %H:%M UTC")
+    start = local_time(row["scheduled_start"], row["timezone"])
     await notify(
         conn,
         org_id=row["org_id"],
@@ -140,3 +140,4 @@ async def notify_cancellation(conn: AsyncConnection, row: RowMapping, *, at: dat
         body=f"The live class \u201c{row['title']}\u201d scheduled for {start} was cancelled.",
         at=at,
     )
+

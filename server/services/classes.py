@@ -9,17 +9,16 @@ after it agreed.
 
 from __future__ import annotations
 
+import logging
 import secrets
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, insert, or_, select, update
+from sqlalchemy import RowMapping, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ..auth import Principal
 from ..db.tables import (
-    attendance_intervals,
-    class_participants,
     course_mentors,
     courses,
     enrollments,
@@ -27,10 +26,16 @@ from ..db.tables import (
 )
 from ..domain.lifecycle import ClassStatus
 from ..domain.recording_access import Viewer
-from ..domain.roles import ClassRole
-from ..errors import Conflict, Forbidden, InvalidState, NotFound, bad_field
+from ..errors import (
+    BadRequest,
+    Forbidden,
+    InvalidState,
+    NotFound,
+    ProviderError,
+    bad_field,
+)
 from ..outbound.outbox import EventType, emit_class
-from ..providers.base import Attendee, Meeting
+from ..providers.base import Attendee, Meeting, RefreshesHostLink
 from ..schemas.classes import (
     ClassCreate,
     ClassDetail,
@@ -45,6 +50,7 @@ from ..schemas.classes import (
 from ..schemas.common import Page
 from ..webhooks.google_jobs import enqueue_channel_open
 from .access import ClassAccess, load_class, require_host, teaches
+from .admission import Entry, admit
 from .attendance import close_intervals, open_interval
 from .class_meetings import meeting_columns, meeting_of, meeting_request, touches_provider
 from .class_status import notify_reschedule, transition_in
@@ -61,7 +67,9 @@ from .recordings import accessible_recordings
 from .resources import of_class
 from .users import remember_user
 
-__all__ = ["ClassService", "record_participant"]
+__all__ = ["ClassService"]
+
+log = logging.getLogger("liveclass.classes")
 
 _lc = live_classes.c
 APP_SOURCE = "app"
@@ -105,10 +113,36 @@ class ClassService:
                 conn, principal, conditions, limit=query.limit, offset=query.offset
             )
 
-    async def get(self, principal: Principal, class_id: str) -> ClassDetail:
+    async def get(
+        self, principal: Principal, class_id: str, *, fresh_host_url: bool = True
+    ) -> ClassDetail:
         async with self._ctx.db.read() as conn:
             access = await load_class(conn, principal, class_id)
-            return await self.detail(conn, principal, access)
+            detail = await self.detail(conn, principal, access)
+        if fresh_host_url and access.role.is_host:
+            detail = detail.model_copy(update={"host_url": await self.host_url(access.row)})
+        return detail
+
+    async def host_url(self, row: RowMapping) -> str | None:
+        """The host's link, fetched anew from a provider whose links expire (Zoom) while
+        the class can still be held; the stored one, with a warning, if that fails."""
+        stored: str | None = row["host_url"]
+        if ClassStatus(row["status"]).is_final:
+            return stored
+        try:
+            provider = self._ctx.providers.get(row["provider"])
+            if not isinstance(provider, RefreshesHostLink):
+                return stored
+            return await provider.fresh_host_url(meeting_of(row), row["org_id"]) or stored
+        except (ProviderError, BadRequest) as exc:
+            log.warning(
+                "class %s: no fresh host link from %s, handing out the stored one "
+                "(it may have expired): %s",
+                row["id"],
+                row["provider"],
+                exc,
+            )
+            return stored
 
     async def participants(
         self, principal: Principal, class_id: str, page: Page
@@ -136,7 +170,7 @@ class ClassService:
             # Nothing half-done: the meeting we just made must not outlive the failed insert.
             await provider.delete_meeting(meeting, principal.org_id)
             raise
-        return await self.get(principal, values["id"])
+        return await self.get(principal, values["id"], fresh_host_url=False)  # brand new
 
     async def require_scheduler(self, principal: Principal, course_id: str) -> None:
         """404 for an unknown course; 403 unless a mentor of it or an admin."""
@@ -286,14 +320,8 @@ class ClassService:
     async def join(self, principal: Principal, class_id: str) -> JoinInfo:
         now = self._ctx.clock()
         async with self._ctx.db.write() as conn:
-            access = await load_class(conn, principal, class_id)
+            access = await admit(self._ctx, conn, principal, class_id, Entry.MEETING, now)
             row = access.row
-            if ClassStatus(row["status"]).is_final:
-                raise InvalidState(f"the class is {row['status']}; it cannot be joined")
-            if not access.role.is_host and row["max_participants"] is not None:
-                await _require_room(conn, class_id, principal.user_id, row["max_participants"])
-            await remember_user(self._ctx.db, conn, principal)
-            await record_participant(self._ctx, conn, access, principal.user_id, now)
             await open_interval(
                 conn, class_id, user_id=principal.user_id, source=APP_SOURCE, at=now
             )
@@ -309,7 +337,8 @@ class ClassService:
             ),
         )
         if access.role.is_host:
-            return JoinInfo(join_url=link, host_url=row["host_url"], passcode=row["passcode"])
+            host_url = await self.host_url(row)
+            return JoinInfo(join_url=link, host_url=host_url, passcode=row["passcode"])
         return JoinInfo(join_url=link, passcode=participant_passcode(row))
 
     async def leave(self, principal: Principal, class_id: str) -> dict[str, bool]:
@@ -337,43 +366,3 @@ class ClassService:
             ),
             resources=await of_class(conn, access.class_id),
         )
-
-
-async def record_participant(
-    ctx: ServiceContext, conn: AsyncConnection, access: ClassAccess, user_id: str, at: datetime
-) -> None:
-    """Remember that a user took part (first time and latest)."""
-    stmt = ctx.db.upsert(class_participants).values(
-        class_id=access.class_id,
-        user_id=user_id,
-        org_id=access.row["org_id"],
-        role=access.role.value,
-        first_joined_at=at,
-        last_seen_at=at,
-    )
-    await conn.execute(
-        stmt.on_conflict_do_update(
-            index_elements=["class_id", "user_id"],
-            set_={"last_seen_at": at, "role": access.role.value},
-        )
-    )
-
-
-async def _require_room(
-    conn: AsyncConnection, class_id: str, user_id: str, max_participants: int
-) -> None:
-    """Refuse a participant when ``max_participants`` others are online (hosts not counted)."""
-    iv, cp = attendance_intervals.c, class_participants.c
-    participants = select(cp.user_id).where(
-        cp.class_id == class_id, cp.role == ClassRole.PARTICIPANT.value
-    )
-    others = await conn.scalar(
-        select(func.count(func.distinct(iv.user_id))).where(
-            iv.class_id == class_id,
-            iv.ended_at.is_(None),
-            iv.user_id != user_id,
-            iv.user_id.in_(participants),
-        )
-    )
-    if int(others or 0) >= max_participants:
-        raise Conflict(f"the class is full ({max_participants} participants)")

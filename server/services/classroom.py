@@ -18,13 +18,13 @@ from ..db.tables import (
 )
 from ..schemas.common import UserRef
 from ..schemas.interactions import InteractionOut, PresenceOut, Snapshot, You
-from . import chat, hands
+from . import admission, chat, hands
 from . import polls as polls_service
 from . import questions as questions_service
 from .access import ClassAccess, load_class
-from .classes import ClassService, record_participant
+from .admission import Entry
+from .classes import ClassService
 from .context import ServiceContext
-from .users import remember_user
 from .visibility import (
     participant_event,
     question_scope,
@@ -42,12 +42,9 @@ _e = class_events.c
 
 
 async def admit(ctx: ServiceContext, principal: Principal, class_id: str) -> ClassAccess:
-    """``class:join``'s check and record: a member (any class state), remembered as taking part."""
+    """``class:join``'s admission (the rules of :mod:`.admission`) in its own transaction."""
     async with ctx.db.write() as conn:
-        access = await load_class(conn, principal, class_id)
-        await remember_user(ctx.db, conn, principal)
-        await record_participant(ctx, conn, access, principal.user_id, ctx.clock())
-    return access
+        return await admission.admit(ctx, conn, principal, class_id, Entry.ROOM, ctx.clock())
 
 
 async def snapshot(
@@ -57,9 +54,14 @@ async def snapshot(
     client also receives live has ``seq`` above it only if the snapshot lacks it."""
     class_id = access.class_id
     is_host = access.role.is_host
+    classes = ClassService(ctx)
+    # Provider call first, with no connection held: a host gets a link that works now.
+    host_url = await classes.host_url(access.row) if is_host else None
     async with ctx.db.read() as conn:
         seq = int(await conn.scalar(select(_seq_of(class_id))) or 0)
-        detail = await ClassService(ctx).detail(conn, principal, access)
+        detail = await classes.detail(conn, principal, access)
+        if is_host:
+            detail = detail.model_copy(update={"host_url": host_url})
         visible, _ = await questions_service.visible(
             conn, class_id, principal.user_id, is_host=is_host
         )

@@ -39,7 +39,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ..db.tables import google_channels, live_classes
-from ..errors import ProviderError
+from ..errors import ProviderError, Unavailable
 from ..providers.google_meet import GoogleClient, WatchChannel
 from ..services.context import ServiceContext
 from .google_jobs import enqueue_channel_open
@@ -162,6 +162,8 @@ class ChannelRenewer:
         while True:
             try:
                 await self.check()
+            except Unavailable as exc:  # an outage, not a bug: no traceback
+                log.error("Google channel check failed; trying again later: %s", exc)
             except Exception:
                 log.exception("Google channel check failed; trying again later")
             await asyncio.sleep(self._ctx.settings.google_channel_check_seconds)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
+
 from server.auth import Role
 from tests.support.platform import Platform
 from tests.support.providers import ScriptedProvider
@@ -161,6 +163,29 @@ async def test_cancelling_notifies_every_enrolled_student(platform: Platform) ->
         assert items[0]["class_id"] == created["id"]
         assert "Recursion" in items[0]["title"] and items[0]["read_at"] is None
     assert data(await platform.call("GET", "/api/notifications", platform.mentor)) == []
+
+
+@pytest.mark.parametrize(
+    ("zone", "shown"),
+    [
+        ("America/New_York", "2031-06-01 06:00 EDT (America/New_York)"),
+        ("Asia/Kolkata", "2031-06-01 15:30 IST (Asia/Kolkata)"),
+        ("UTC", "2031-06-01 10:00 UTC was"),
+    ],
+)
+async def test_a_cancellation_notice_shows_the_time_in_the_class_time_zone(
+    platform: Platform, zone: str, shown: str
+) -> None:
+    start = datetime(2031, 6, 1, 10, tzinfo=UTC)
+    created = await platform.schedule(
+        title="Zones",
+        timezone=zone,
+        scheduled_start=start.isoformat(),
+        scheduled_end=(start + timedelta(hours=1)).isoformat(),
+    )
+    await platform.call("DELETE", f"/api/live-classes/{created['id']}", platform.mentor)
+    (notice,) = data(await platform.call("GET", "/api/notifications", platform.students[0]))
+    assert shown in notice["body"], notice["body"]
 
 
 async def test_notifications_newest_first_and_marked_read(platform: Platform) -> None:

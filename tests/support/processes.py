@@ -10,12 +10,17 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 
+from server.auth import Role, issue_token
 from server.fakes.serving import free_port
+from server.settings import Settings
 
-__all__ = ["ServeProcess", "cli_env", "free_port", "liveclass", "serve_process"]
+from .backends import TEST_SECRET
+
+__all__ = ["ServeProcess", "bearer", "cli_env", "free_port", "liveclass", "serve_process"]
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -44,6 +49,13 @@ def liveclass(
     )
 
 
+def bearer(sub: str, role: Role, *, org: str = "acme", **claims: Any) -> dict[str, str]:
+    """Authorization headers for a process configured with ``LIVECLASS_JWT_SECRET=TEST_SECRET``."""
+    settings = Settings(jwt_secret=TEST_SECRET, _env_file=None)
+    signed = issue_token(settings, sub=sub, org=org, role=role, **claims)
+    return {"Authorization": f"Bearer {signed}"}
+
+
 @dataclass
 class ServeProcess:
     process: subprocess.Popen[bytes]
@@ -55,9 +67,11 @@ class ServeProcess:
 
 
 @contextmanager
-def serve_process(cwd: Path, env: dict[str, str], *, name: str = "serve") -> Iterator[ServeProcess]:
+def serve_process(
+    cwd: Path, env: dict[str, str], *, name: str = "serve", port: int | None = None
+) -> Iterator[ServeProcess]:
     """``liveclass serve`` until ``/healthz`` answers (30 s at most); killed on exit if alive."""
-    port = free_port()
+    port = port or free_port()
     log_path = cwd / f"{name}.log"
     with log_path.open("w", encoding="utf-8") as log:
         process = subprocess.Popen(

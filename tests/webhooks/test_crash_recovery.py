@@ -3,7 +3,8 @@
 Real processes: ``liveclass serve`` with the real Zoom adapter pointed at the
 fake Zoom, Zoom-signed deliveries, ``SIGKILL``, a restart on the same
 database.  The first process runs with its worker off, so every event is
-still pending when it dies.
+still pending when it dies; in the second test it dies in the middle of a
+burst of deliveries, and Zoom's retries then redeliver everything.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import httpx
 import pytest
 
 from server.auth import Role, issue_token
-from server.fakes.zoom import create_fake_zoom
+from server.fakes.zoom import FakeZoom, create_fake_zoom
 from server.fakes.zoom_webhooks import ZoomMeetingFacts, ZoomParticipant, ZoomWebhookSender
 from server.settings import Settings
 from tests.support.backends import (
@@ -57,18 +58,7 @@ async def test_pending_events_survive_a_kill_9(backend: Backend, tmp_path: Path)
         serve_asgi(zoom.app, lifespan="off") as zoom_url,
         fresh_database(backend, tmp_path) as database_url,
     ):
-        env = cli_env(
-            LIVECLASS_DATABASE_URL=database_url,
-            LIVECLASS_JWT_SECRET=TEST_SECRET,
-            LIVECLASS_SECRET_KEY=TEST_SECRET,
-            LIVECLASS_ZOOM_WEBHOOK_SECRET=ZOOM_WEBHOOK_SECRET,
-            LIVECLASS_ZOOM_ACCOUNT_ID=zoom.account_id,
-            LIVECLASS_ZOOM_CLIENT_ID=zoom.client_id,
-            LIVECLASS_ZOOM_CLIENT_SECRET=zoom.client_secret,
-            LIVECLASS_ZOOM_API_BASE=f"{zoom_url}/v2",
-            LIVECLASS_ZOOM_OAUTH_BASE=zoom_url,
-            LIVECLASS_WEBHOOK_POLL_SECONDS="0.1",
-        )
+        env = zoom_env(zoom, zoom_url, database_url)
         migrated = await asyncio.to_thread(liveclass, tmp_path, "migrate", env=env)
         assert migrated.returncode == 0, migrated.stderr
 
@@ -152,3 +142,123 @@ async def test_pending_events_survive_a_kill_9(backend: Backend, tmp_path: Path)
                 )
                 sam_row = next(r for r in report.json()["data"] if r["user_id"] == "s1")
                 assert (sam_row["attended_seconds"], sam_row["join_count"]) == (45 * 60, 1)
+
+
+def zoom_env(zoom: FakeZoom, zoom_url: str, database_url: str) -> dict[str, str]:
+    return cli_env(
+        LIVECLASS_DATABASE_URL=database_url,
+        LIVECLASS_JWT_SECRET=TEST_SECRET,
+        LIVECLASS_SECRET_KEY=TEST_SECRET,
+        LIVECLASS_ZOOM_WEBHOOK_SECRET=ZOOM_WEBHOOK_SECRET,
+        LIVECLASS_ZOOM_ACCOUNT_ID=zoom.account_id,
+        LIVECLASS_ZOOM_CLIENT_ID=zoom.client_id,
+        LIVECLASS_ZOOM_CLIENT_SECRET=zoom.client_secret,
+        LIVECLASS_ZOOM_API_BASE=f"{zoom_url}/v2",
+        LIVECLASS_ZOOM_OAUTH_BASE=zoom_url,
+        LIVECLASS_WEBHOOK_POLL_SECONDS="0.1",
+    )
+
+
+GUESTS = 40
+KILL_AFTER = 30  # acknowledged deliveries before the kill, of 2 * GUESTS
+
+
+@pytest.mark.slow
+async def test_a_kill_9_in_the_middle_of_intake_loses_and_doubles_nothing(
+    backend: Backend, tmp_path: Path
+) -> None:
+    zoom = create_fake_zoom()
+    async with (
+        serve_asgi(zoom.app, lifespan="off") as zoom_url,
+        fresh_database(backend, tmp_path) as database_url,
+    ):
+        env = zoom_env(zoom, zoom_url, database_url)
+        migrated = await asyncio.to_thread(liveclass, tmp_path, "migrate", env=env)
+        assert migrated.returncode == 0, migrated.stderr
+        sender = ZoomWebhookSender(ZOOM_WEBHOOK_SECRET)
+        guests = [
+            ZoomParticipant(str(i), f"Guest {i:02d}", participant_uuid=f"guest-{i}")
+            for i in range(GUESTS)
+        ]
+        acknowledged: list[dict[str, Any]] = []
+
+        with serve_process(tmp_path, {**env, "LIVECLASS_WEBHOOK_WORKER": "false"}, name="a") as a:
+            async with httpx.AsyncClient(base_url=a.url, timeout=30) as http:
+                admin = token("admin", Role.ADMIN)
+                await http.put(
+                    "/api/courses/c1", json={"title": "C", "mentors": ["m1"]}, headers=admin
+                )
+                created = await http.post(
+                    "/api/live-classes",
+                    json={
+                        "course_id": "c1",
+                        "title": "Zoom class",
+                        "provider": "zoom",
+                        "scheduled_start": T0.isoformat(),
+                        "scheduled_end": (T0 + timedelta(hours=1)).isoformat(),
+                    },
+                    headers=token("m1", Role.MENTOR, email="owner@example.com"),
+                )
+                assert created.status_code == 201, created.text
+                klass = created.json()["data"]
+            meeting_id = int(re.search(r"/j/(\d+)", klass["join_url"]).group(1))  # type: ignore[union-attr]
+            meeting = ZoomMeetingFacts(meeting_id, "uuid-9==", "host", "Zoom class", T0)
+            zoom.add_instance(meeting_id, uuid="uuid-9==")  # its (empty) report, pulled at the end
+            started = sender.meeting_started(meeting)
+            assert (await sender.send(f"{a.url}/api/zoom/webhook", started)).status_code == 200
+            bodies = {
+                guest.user_id: (
+                    sender.participant_joined(meeting, guest, T0 + timedelta(minutes=5)),
+                    sender.participant_left(meeting, guest, T0 + timedelta(minutes=50)),
+                )
+                for guest in guests
+            }
+            enough = asyncio.Event()
+
+            async def deliver(pair: tuple[dict[str, Any], dict[str, Any]]) -> None:
+                for body in pair:  # Zoom sends a participant's leave after the join
+                    try:
+                        answer = await sender.send(f"{a.url}/api/zoom/webhook", body)
+                    except httpx.TransportError:
+                        return  # the process is gone: not acknowledged
+                    if answer.status_code != 200:
+                        return
+                    acknowledged.append(body)
+                    if len(acknowledged) >= KILL_AFTER:
+                        enough.set()
+
+            burst = [asyncio.create_task(deliver(pair)) for pair in bodies.values()]
+            async with asyncio.timeout(60):
+                await enough.wait()
+            a.process.kill()
+            a.process.wait(timeout=10)
+            await asyncio.gather(*burst)
+        assert KILL_AFTER <= len(acknowledged) < 2 * GUESTS  # killed mid-burst
+
+        with serve_process(tmp_path, env, name="b") as b:
+            # Zoom retries what it saw fail, and may redeliver what we acknowledged.
+            for pair in bodies.values():
+                for body in pair:
+                    answer = await sender.send(f"{b.url}/api/zoom/webhook", body)
+                    assert answer.status_code == 200, answer.text
+            ended = sender.meeting_ended(meeting, T0 + timedelta(hours=1))
+            assert (await sender.send(f"{b.url}/api/zoom/webhook", ended)).status_code == 200
+            async with httpx.AsyncClient(base_url=b.url, timeout=30) as http:
+                admin = token("admin", Role.ADMIN)
+                async with asyncio.timeout(60):
+                    while True:
+                        rows = (
+                            await http.get("/api/admin/webhook-events?limit=100", headers=admin)
+                        ).json()["data"]
+                        # started, ended and the report pull it queued, and each guest's pair
+                        if len(rows) == 3 + 2 * GUESTS and all(r["status"] == "done" for r in rows):
+                            break
+                        await asyncio.sleep(0.2)
+                report = await http.get(
+                    f"/api/live-classes/{klass['id']}/attendance", headers=token("m1", Role.MENTOR)
+                )
+        rows_by_name = {r["name"]: r for r in report.json()["data"] if r["user_id"] is None}
+        assert sorted(rows_by_name) == sorted(g.user_name for g in guests)
+        for guest in guests:
+            row = rows_by_name[guest.user_name]
+            assert (row["attended_seconds"], row["join_count"]) == (45 * 60, 1), row
