@@ -2,33 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
-import json
-import shutil
-from pathlib import Path
-
-import pytest
-
+from tests.support.node import run_node_script
 from tests.support.platform import Platform
 from tests.support.sockets import live_class
 
-NODE_DIR = Path(__file__).parent / "node"
-
-
-async def _run(*command: str, within: float) -> str:
-    process = await asyncio.create_subprocess_exec(
-        *command, cwd=NODE_DIR, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
-    )
-    out, err = await asyncio.wait_for(process.communicate(), within)
-    assert process.returncode == 0, err.decode()
-    return out.decode()
-
 
 async def test_official_client_end_to_end(platform: Platform) -> None:
-    if shutil.which("node") is None or shutil.which("npm") is None:
-        pytest.skip("Node.js and npm are needed for this test")
-    if not (NODE_DIR / "node_modules" / "socket.io-client").exists():
-        await _run("npm", "install", "--no-audit", "--no-fund", within=300)
     class_id = await live_class(platform)
     s1, s2 = platform.students
     config = {
@@ -36,8 +15,7 @@ async def test_official_client_end_to_end(platform: Platform) -> None:
         "classId": class_id,
         "tokens": {"mentor": platform.mentor.token, "s1": s1.token, "s2": s2.token},
     }
-    out = await _run("node", "classroom.mjs", json.dumps(config), within=120)
-    summary = json.loads(out.strip().splitlines()[-1])
+    summary = await run_node_script("classroom.mjs", config, within=120)
     assert summary == {
         "joinedRoles": ["host", "participant", "participant"],
         "snapshotKeys": sorted(
