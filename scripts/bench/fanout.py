@@ -12,7 +12,8 @@ generator shares the machine's cores with the server.  Usage::
     PYTHONPATH=. python -m scripts.bench.fanout [--clients 1000] [--rates 20] [--seconds 10]
         [--servers liveclass,node]
 
-liveclass runs as one process on a fresh SQLite file (``--processes 2`` adds
+``FANOUT_PROFILE=out.txt`` records the first server during the first phase with
+py-spy (raw stacks).  liveclass runs as one process on a fresh SQLite file (``--processes 2`` adds
 Redis and PostgreSQL, see :mod:`scripts.bench.fanout_scale`).
 """
 
@@ -25,6 +26,7 @@ import json
 import math
 import os
 import shutil
+import signal
 import sys
 import tempfile
 from collections.abc import AsyncIterator
@@ -34,7 +36,7 @@ from pathlib import Path
 import httpx
 
 from scripts.bench_realtime import prepare, token
-from scripts.benchlib import cpu_of, free_port, scratch_postgres, servers
+from scripts.benchlib import ROOT, cpu_of, free_port, scratch_postgres, servers
 from server.auth import Role
 from server.migrate import upgrade
 from server.settings import Settings
@@ -78,6 +80,7 @@ class Run:
     join_seconds: float
     idle_kb_per_client: float
     phases: list[Phase] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
 
 
 def rss_kb(pid: int) -> int:
@@ -118,8 +121,8 @@ async def node_reference() -> AsyncIterator[tuple[str, int]]:
 
 @contextlib.asynccontextmanager
 async def liveclass(processes: int, redis_url: str) -> AsyncIterator[list[tuple[str, int]]]:
-    """liveclass: one process on SQLite, or several on PostgreSQL sharing Redis."""
-    if processes == 1:
+    """liveclass: one process on SQLite (no ``redis_url``), or on PostgreSQL sharing Redis."""
+    if not redis_url:
         with tempfile.TemporaryDirectory() as folder:
             url = f"sqlite+aiosqlite:///{folder}/bench.db"
             await asyncio.to_thread(upgrade, url)
@@ -171,6 +174,8 @@ async def load(
     assert proc.stdout is not None
     phases: list[Phase] = []
     join_seconds, idle_rss, cpu_start = math.nan, [0], 0.0
+    profile = os.environ.get("FANOUT_PROFILE")
+    profiled: asyncio.subprocess.Process | None = None
     try:
         while line := (await asyncio.wait_for(proc.stdout.readline(), 600)).decode():
             word, _, rest = line.strip().partition(" ")
@@ -179,6 +184,8 @@ async def load(
                 idle_rss = [rss_kb(pid) for pid in pids]
             elif word == "PHASE" and rest.endswith("START"):
                 cpu_start = sum(cpu_of(pid) for pid in pids)
+                if profile and not profiled:
+                    profiled = await start_profile(pids[0], seconds, profile)
             elif word == "PHASE" and rest.endswith("END"):
                 cpu = sum(cpu_of(pid) for pid in pids) - cpu_start
             elif word == "RESULT":
@@ -202,7 +209,33 @@ async def load(
                 proc.kill()
         await proc.wait()
         config_file.close()
+        if profiled is not None:
+            await profiled.wait()
     return join_seconds, idle_rss, phases
+
+
+async def start_profile(pid: int, seconds: float, output: str) -> asyncio.subprocess.Process | None:
+    """py-spy on the first server for one phase (``FANOUT_PROFILE=out.txt``, raw format)."""
+    spy = shutil.which("py-spy") or shutil.which("py-spy", path=str(Path(sys.executable).parent))
+    if spy is None:
+        print("FANOUT_PROFILE: py-spy is not installed (pip install py-spy)", file=sys.stderr)
+        return None
+    return await asyncio.create_subprocess_exec(
+        spy,
+        "record",
+        "-p",
+        str(pid),
+        "-d",
+        str(int(seconds)),
+        "-r",
+        "100",
+        "-f",
+        "raw",
+        "-o",
+        output,
+        "--nonblocking",
+        stdout=asyncio.subprocess.DEVNULL,
+    )
 
 
 async def run_liveclass(
@@ -217,12 +250,63 @@ async def run_liveclass(
         tokens = [token(settings, s, Role.STUDENT) for s in students]
         sender = token(settings, "mentor", Role.MENTOR)
         joined, idle, phases = await load(urls, pids, class_id, tokens, sender, rates, seconds)
+        paths = await delivery_paths(urls)
+        for pid in pids:  # measured: no need to wait for thousands of graceful closes
+            os.kill(pid, signal.SIGKILL)
     name = f"liveclass, {processes} process{'es' if processes > 1 else ''}"
-    return Run(name, clients, joined, (sum(idle) - sum(base)) / clients, phases)
+    name += ", PostgreSQL + Redis" if redis else ", SQLite"
+    run = Run(name, clients, joined, (sum(idle) - sum(base)) / clients, phases)
+    run.notes.append(f"{name}: deliveries by path {paths}")
+    return run
 
 
-async def run_node(clients: int, rates: list[float], seconds: float) -> Run:
-    async with node_reference() as (url, pid):
+async def delivery_paths(urls: list[str]) -> dict[str, int]:
+    """How the servers' broadcasts went out (``liveclass_fanout_deliveries_total``)."""
+    paths: dict[str, int] = {}
+    async with httpx.AsyncClient() as http:
+        for url in urls:
+            for line in (await http.get(f"{url}/metrics")).text.splitlines():
+                if line.startswith("liveclass_fanout_deliveries_total{"):
+                    path = line.split('path="', 1)[1].split('"', 1)[0]
+                    paths[path] = paths.get(path, 0) + int(float(line.rsplit(" ", 1)[1]))
+    return paths
+
+
+@contextlib.asynccontextmanager
+async def bare_python(mode: str) -> AsyncIterator[tuple[str, int]]:
+    """:mod:`scripts.bench.fanout_bare` on a free port: ``(url, pid)``."""
+    port = free_port()
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "scripts.bench.fanout_bare",
+        str(port),
+        mode,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    try:
+        async with httpx.AsyncClient() as http:
+            for _ in range(300):
+                with contextlib.suppress(httpx.HTTPError):
+                    if (await http.get(f"http://127.0.0.1:{port}/healthz")).status_code == 200:
+                        break
+                await asyncio.sleep(0.1)
+        yield f"http://127.0.0.1:{port}", proc.pid
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            proc.kill()
+        await proc.wait()
+
+
+async def run_reference(server: str, clients: int, rates: list[float], seconds: float) -> Run:
+    """A server without liveclass's services: Node socket.io, or bare python-socketio."""
+    names = {
+        "node": "Node socket.io 4.8",
+        "bare-fast": "python-socketio + fast path (no app)",
+        "bare-stock": "python-socketio stock (no app)",
+    }
+    starter = node_reference() if server == "node" else bare_python(server.split("-")[1])
+    async with starter as (url, pid):
         async with httpx.AsyncClient() as http:
             await http.get(f"{url}/healthz")
         base = rss_kb(pid)
@@ -230,7 +314,7 @@ async def run_node(clients: int, rates: list[float], seconds: float) -> Run:
         joined, idle, phases = await load(
             [url], [pid], "bench", tokens, "token-mentor", rates, seconds
         )
-    return Run("Node socket.io 4.8", clients, joined, (idle[0] - base) / clients, phases)
+    return Run(names[server], clients, joined, (idle[0] - base) / clients, phases)
 
 
 def table(runs: list[Run], reference: Run | None) -> str:
@@ -263,7 +347,11 @@ async def main() -> None:
     parser.add_argument("--clients", type=int, default=1000)
     parser.add_argument("--rates", default="20", help="comma-separated msg/s, one phase each")
     parser.add_argument("--seconds", type=float, default=10)
-    parser.add_argument("--servers", default="liveclass,node")
+    parser.add_argument(
+        "--servers",
+        default="node,liveclass,bare-fast",
+        help="node, liveclass, bare-fast, bare-stock (comma-separated, run in this order)",
+    )
     args = parser.parse_args()
     rates = [float(r) for r in args.rates.split(",")]
     await npm_install()
@@ -271,15 +359,19 @@ async def main() -> None:
     runs: list[Run] = []
     reference = None
     for server in args.servers.split(","):
-        if server == "node":
-            reference = await run_node(args.clients, rates, args.seconds)
-            runs.append(reference)
+        if server in ("node", "bare-fast", "bare-stock"):
+            runs.append(await run_reference(server, args.clients, rates, args.seconds))
+            if server == "node":
+                reference = runs[-1]
         elif server == "liveclass":
             runs.append(await run_liveclass(args.clients, rates, args.seconds))
         else:
             raise SystemExit(f"unknown server {server!r}")
     print(f"\n{args.clients} clients, {args.seconds:g} s per rate; {load_conditions()}\n")
     print(table(runs, reference))
+    for run in runs:
+        for note in run.notes:
+            print(f"\n{note}")
 
 
 if __name__ == "__main__":
