@@ -21,7 +21,9 @@ against it):
 - ``AsyncSocket`` attributes ``queue``, ``upgraded``, ``upgrading``,
   ``closing``, ``closed``, and ``AsyncServer.sockets``;
 - uvicorn's ``WebSocketsSansIOProtocol`` attributes ``transport``,
-  ``conn.extensions``, ``close_sent`` and ``disconnected``.
+  ``conn.extensions``, ``handshake_complete``, ``close_sent`` and
+  ``disconnected``; once the handshake is done its ``request`` and ``response``
+  (and engine.io's ``wsgi.input`` in the environ) are dropped to save memory.
 
 :func:`install` checks all of them at start; when one is missing (an
 unpinned upgrade) it logs once and every broadcast takes the stock path.
@@ -71,7 +73,13 @@ log = logging.getLogger("liveclass.fanout")
 NAMESPACE = "/"
 _FRAME_ATTR = "_liveclass_frames"
 _SOCKET_ATTRS = ("queue", "upgraded", "upgrading", "closing", "closed", "send")
-_PROTOCOL_ATTRS = ("transport", "conn", "handshake_complete", "close_sent", "disconnected")
+_PROTOCOL_ATTRS = (
+    "transport",
+    "conn",
+    "handshake_complete",
+    "close_sent",
+    "disconnected",
+)
 
 
 TEXT, BINARY = 0x81, 0x82  # FIN bit + opcode
@@ -113,6 +121,7 @@ class FrameWebSocket(AsgiWebSocket):  # type: ignore[misc]
 
     def __init__(self, handler: Callable[..., Any], server: Any) -> None:
         super().__init__(handler, server)
+        self._socket_handler = handler
         self.socket: AsyncSocket | None = getattr(handler, "__self__", None)
         self.protocol: Any = None
         self.on_slow: Callable[[FrameWebSocket], None] = lambda ws: None
@@ -128,6 +137,17 @@ class FrameWebSocket(AsgiWebSocket):  # type: ignore[misc]
             self.protocol = protocol
             if self.socket is not None:
                 setattr(self.socket, _FRAME_ATTR, self)
+            # Memory kept for the connection's whole life but never read again once it
+            # is a websocket: the request body reader (a class engine.io defines per
+            # request; a websocket has no body) and the handshake's request and response.
+            environ.pop("wsgi.input", None)
+            handler, handshake = self._socket_handler, protocol
+
+            async def handle(ws: FrameWebSocket) -> Any:
+                handshake.request = handshake.response = None  # type: ignore[assignment]
+                return await handler(ws)
+
+            self.handler = handle
         try:
             return await super().__call__(environ)
         finally:
