@@ -1,8 +1,14 @@
 # liveclass: one process serving HTTP + Socket.IO on :8000, SQLite in /data by default.
 #   docker build -t liveclass .
 #   docker run -p 8000:8000 -v liveclass-data:/data -e LIVECLASS_JWT_SECRET=... liveclass
-# For PostgreSQL set LIVECLASS_DATABASE_URL=postgresql+asyncpg://... and run
-# `liveclass migrate` once per release (SQLite is migrated on start).
+# The server listens on 0.0.0.0 inside the container (or it could not be reached);
+# publish it as -p 127.0.0.1:8000:8000 to keep it on the host. No key is built in:
+# without LIVECLASS_JWT_SECRET / LIVECLASS_SECRET_KEY the first start generates
+# random ones into /data/liveclass.db.keys (0600, in the volume), and
+# `docker exec <container> liveclass token ...` signs with that same file.
+# For PostgreSQL set LIVECLASS_DATABASE_URL=postgresql+asyncpg://..., both keys
+# (the container exits 2 naming any that is missing) and run `liveclass migrate`
+# once per release (SQLite is migrated on start).
 
 FROM python:3.11-slim AS build
 ENV PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_CACHE_DIR=1

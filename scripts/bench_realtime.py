@@ -158,7 +158,11 @@ async def main() -> None:
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--redis", default="redis://127.0.0.1:6379/0")
     args = parser.parse_args()
-    base = {"LIVECLASS_JWT_SECRET": SECRET, "LIVECLASS_LOG_LEVEL": "WARNING"}
+    base = {
+        "LIVECLASS_JWT_SECRET": SECRET,
+        "LIVECLASS_SECRET_KEY": SECRET,
+        "LIVECLASS_LOG_LEVEL": "WARNING",
+    }
     results = []
     with tempfile.TemporaryDirectory() as folder:
         sqlite_url = f"sqlite+aiosqlite:///{folder}/bench.db"

@@ -10,9 +10,10 @@ import os
 import secrets
 import statistics
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Coroutine
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 import httpx
@@ -20,7 +21,7 @@ import httpx
 from server.fakes.serving import free_port
 from server.migrate import upgrade
 
-__all__ = ["cpu_of", "free_port", "percentiles", "scratch_postgres", "servers"]
+__all__ = ["bounded", "cpu_of", "free_port", "percentiles", "scratch_postgres", "servers"]
 
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 ROOT = Path(__file__).resolve().parents[1]
@@ -31,6 +32,15 @@ SERVE = (
     "uvicorn.run(create_app(load_settings()), host='127.0.0.1', port=int(sys.argv[1]),\n"
     "            log_level='warning', ws_per_message_deflate=False)\n"
 )
+
+
+async def bounded(run: Coroutine[Any, Any, None], seconds: float = 290) -> None:
+    """Run a benchmark, giving up (servers stopped, databases dropped) after ``seconds``."""
+    try:
+        async with asyncio.timeout(seconds):
+            await run
+    except TimeoutError:
+        sys.exit(f"gave up after {seconds:.0f} s: the server could not keep up")
 
 
 def cpu_of(pid: int) -> float:

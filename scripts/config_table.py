@@ -55,13 +55,8 @@ MEANINGS = {
     "provider_timeout_seconds": "Timeout of each call to a provider's API, seconds",
 }
 
-#: Defaults that are development placeholders, not values to deploy with.
-PLACEHOLDERS = {"secret_key": "a development key (set one)"}
-
 
 def _default(name: str) -> str:
-    if name in PLACEHOLDERS:
-        return PLACEHOLDERS[name]
     value = Settings.model_fields[name].get_default(call_default_factory=True)
     if value is None:
         return "unset"

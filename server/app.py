@@ -29,13 +29,28 @@ from .auth import TokenVerifier
 from .crypto import SecretBox
 from .db import Database
 from .errors import LiveclassError, NotFound, http_body
-from .http import classes, courses, integrations, interactions, notifications, recordings, webhooks
+from .heap import settle_heap
+from .http import (
+    calendar,
+    classes,
+    courses,
+    integrations,
+    interactions,
+    notifications,
+    outbound,
+    recordings,
+    reports,
+    series,
+    webhooks,
+)
 from .http.middleware import RequestObserver
 from .http.openapi import openapi_document
 from .http.ops import ops_routes
 from .http.responses import error_response, json_response
 from .http.routing import build_routes
 from .metrics import Metrics
+from .outbound.sender import Sender
+from .outbound.worker import DeliveryWorker
 from .providers.base import MeetingProvider, ProviderRegistry
 from .providers.credential_store import DatabaseCredentialStore
 from .providers.google_meet import GoogleClient, GoogleMeetProvider
@@ -50,6 +65,10 @@ from .realtime.fastpath import install as install_fanout
 from .realtime.hub import Hub
 from .realtime.presence import Presence
 from .realtime.server import create_socket_server
+from .reminders.mail import SmtpSender
+from .reminders.mailer import Mailer
+from .reminders.planner import ReminderPlanner
+from .reminders.worker import ReminderWorker
 from .services.context import ServiceContext
 from .services.integrations import IntegrationService, Provider
 from .services.ratelimit import RateLimiter
@@ -72,6 +91,10 @@ OPERATIONS = [
     *recordings.operations,
     *notifications.operations,
     *webhooks.operations,
+    *outbound.operations,
+    *calendar.operations,
+    *reports.operations,
+    *series.operations,
     *integrations.operations,
 ]
 
@@ -98,6 +121,7 @@ def create_app(
         tokens,
         metrics,
         cors_origins=settings.cors_origins,
+        max_event_bytes=settings.socket_max_event_bytes,
     )
     fanout = install_fanout(sio, metrics, max_unsent_bytes=settings.socket_max_unsent_bytes)
     db = Database(settings.database_url, pool_size=settings.database_pool_size)
@@ -117,7 +141,7 @@ def create_app(
         interval=settings.presence_ttl_seconds / 3,
     )
     hub = Hub(sio, db, presence, broker, fanout)
-    box = SecretBox(settings.secret_key)
+    box = SecretBox(settings.encryption_key)
     credentials = DatabaseCredentialStore(db, box)
     zoom = ZoomClient.from_settings(settings, store=credentials)
     google = GoogleClient.from_settings(settings, store=credentials)
@@ -142,7 +166,7 @@ def create_app(
         max_attempts=settings.webhook_max_attempts,
         retry_base_seconds=settings.webhook_retry_base_seconds,
     )
-    zoom_effects = ZoomEffects(ctx, ZoomReportPull(zoom))
+    zoom_effects = ZoomEffects(ctx, ZoomReportPull(zoom, ctx))
     worker = WebhookWorker(
         ctx,
         inbox,
@@ -150,16 +174,34 @@ def create_app(
         poll_seconds=settings.webhook_poll_seconds,
     )
     channels = ChannelRenewer(ctx)
+    deliveries = DeliveryWorker(
+        ctx,
+        Sender(
+            timeout=settings.outbound_webhook_timeout_seconds,
+            allow_private=settings.webhook_allow_private_targets,
+        ),
+        poll_seconds=settings.outbound_webhook_poll_seconds,
+    )
+    reminders = ReminderWorker(
+        ReminderPlanner(ctx),
+        Mailer(ctx, SmtpSender(settings)),
+        poll_seconds=settings.reminder_poll_seconds,
+    )
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        if settings.jwt_secret is None and settings.jwt_algorithms[0].startswith("HS"):
-            log.warning("LIVECLASS_JWT_SECRET is not set: using the development secret")
         await broker.start()
         if settings.webhook_worker:
             worker.start()
         channels.start()
+        if settings.outbound_webhook_worker:
+            deliveries.start()
+        if settings.reminder_worker:
+            reminders.start()
+        settle_heap()
         yield
+        await reminders.stop()
+        await deliveries.stop()
         await channels.stop()
         await worker.stop()
         await hub.close()
@@ -193,6 +235,8 @@ def create_app(
     http.state.ctx = ctx
     http.state.inbox = inbox
     http.state.worker = worker
+    http.state.deliveries = deliveries
+    http.state.reminders = reminders
     http.state.zoom_effects = zoom_effects
     http.state.zoom = zoom
     http.state.google = google

@@ -17,6 +17,7 @@ from typing import Any
 import jwt
 
 from .errors import Unauthorized
+from .schemas.text import CONTROL_CHARACTERS, without_control_characters
 from .settings import Settings
 
 __all__ = ["Principal", "Role", "TokenVerifier", "issue_token"]
@@ -39,6 +40,8 @@ class Principal:
     role: Role
     name: str
     email: str | None
+    # The token's ``exp``; ``None`` for principals the server makes itself.
+    expires_at: datetime | None = None
 
     @property
     def is_admin(self) -> bool:
@@ -79,6 +82,15 @@ class TokenVerifier:
             raise Unauthorized(f"invalid token: {exc}") from None
         return _principal(claims)
 
+    def expired(self, principal: Principal, now: datetime) -> bool:
+        """Whether ``now`` is past the token's ``exp`` plus the leeway, as :meth:`verify` judges.
+
+        For connections that outlive their token (sockets), checked on each event.
+        """
+        if principal.expires_at is None:
+            return False
+        return now > principal.expires_at + timedelta(seconds=self._leeway)
+
     def from_header(self, authorization: str | None) -> Principal:
         scheme, _, token = (authorization or "").partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
@@ -87,24 +99,40 @@ class TokenVerifier:
 
 
 def _principal(claims: dict[str, Any]) -> Principal:
-    sub, org = claims.get("sub"), claims.get("org")
-    if not isinstance(sub, str) or not sub or len(sub) > 64:
-        raise Unauthorized("invalid token: 'sub' must be a string of 1 to 64 characters")
-    if not isinstance(org, str) or not org or len(org) > 64:
-        raise Unauthorized("invalid token: 'org' must be a string of 1 to 64 characters")
+    sub, org = _id_claim(claims, "sub"), _id_claim(claims, "org")
     try:
         role = Role(claims.get("role", Role.STUDENT.value))
     except ValueError:
         raise Unauthorized("invalid token: 'role' must be student, mentor or admin") from None
+    # The platform signed these for display: shown cleaned rather than refused.
     name = claims.get("name")
     email = claims.get("email")
     return Principal(
         user_id=sub,
         org_id=org,
         role=role,
-        name=name[:200] if isinstance(name, str) and name else sub,
-        email=email[:320] if isinstance(email, str) and email else None,
+        name=without_control_characters(name[:200]) if isinstance(name, str) and name else sub,
+        email=without_control_characters(email[:320]) if isinstance(email, str) and email else None,
+        expires_at=_moment(claims["exp"]),
     )
+
+
+def _moment(exp: Any) -> datetime:
+    """``exp`` (PyJWT checked it is a number) as a time; absurd values are refused, not a 500."""
+    try:
+        return datetime.fromtimestamp(exp, UTC)
+    except (OverflowError, ValueError, OSError):
+        raise Unauthorized("invalid token: 'exp' is out of range") from None
+
+
+def _id_claim(claims: dict[str, Any], claim: str) -> str:
+    value = claims.get(claim)
+    if not isinstance(value, str) or not value or len(value) > 64:
+        raise Unauthorized(f"invalid token: '{claim}' must be a string of 1 to 64 characters")
+    # Ids are compared exactly, so one with a control character is refused, not cleaned.
+    if CONTROL_CHARACTERS.search(value):
+        raise Unauthorized(f"invalid token: '{claim}' contains control characters")
+    return value
 
 
 def issue_token(

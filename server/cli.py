@@ -32,9 +32,12 @@ class CommandFailed(Exception):
         self.code = code
 
 
-def _settings() -> Settings:
+def _settings(keys: Sequence[str] = ()) -> Settings:
+    """The configuration, with the ``keys`` it lacks from the key file (SQLite) or exit 2."""
+    from .keyfile import with_keys
+
     try:
-        return load_settings()
+        return with_keys(load_settings(), keys)
     except ConfigError as exc:
         raise CommandFailed(str(exc), EXIT_USAGE) from None
     except OSError as exc:  # e.g. LIVECLASS_JWT_PUBLIC_KEY=@missing.pem
@@ -54,11 +57,13 @@ def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from .app import create_app
+    from .keyfile import KEYS
     from .logs import configure_logging
     from .migrate import upgrade
 
-    settings = _settings()
-    configure_logging(json_lines=settings.log_json, level=settings.log_level)
+    configured = _settings()
+    configure_logging(json_lines=configured.log_json, level=configured.log_level)
+    settings = _settings(KEYS)  # after logging: a newly generated key file is logged
     log = logging.getLogger("liveclass")
     if settings.is_sqlite:
         log.info("applying pending migrations to %s", settings.database_url)
@@ -122,13 +127,16 @@ def _migrate(args: argparse.Namespace) -> int:
 def _token(args: argparse.Namespace) -> int:
     from .auth import Role, issue_token
     from .errors import LiveclassError
+    from .keyfile import key_file_path
 
-    settings = _settings()
     if args.ttl <= 0:
         raise CommandFailed("--ttl must be a positive number of seconds", EXIT_USAGE)
-    if settings.jwt_algorithms[0].startswith("HS") and settings.jwt_secret is None:
+    configured = _settings()
+    settings = _settings(["jwt_secret"])
+    if settings.jwt_secret != configured.jwt_secret:
         print(
-            "note: LIVECLASS_JWT_SECRET is not set; signed with the development secret",
+            f"note: LIVECLASS_JWT_SECRET is not set; signed with the key in "
+            f"{key_file_path(settings)}, as `liveclass serve` verifies",
             file=sys.stderr,
         )
     try:

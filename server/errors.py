@@ -24,6 +24,7 @@ and log it, so no stack trace ever reaches a client.
 
 from __future__ import annotations
 
+import math
 from typing import Any, ClassVar
 
 __all__ = [
@@ -42,6 +43,7 @@ __all__ = [
     "ack_body",
     "bad_field",
     "http_body",
+    "retry_after_seconds",
 ]
 
 
@@ -143,8 +145,9 @@ def http_body(error: LiveclassError) -> dict[str, Any]:
     details = error.details
     if error.http_code is not None:
         details = {"reason": error.code, **(details or {})}
-    if details is not None:
-        body["details"] = details
+    if details:
+        # The documented shape is ``{name: text}``: numbers and ids are written as text.
+        body["details"] = {str(k): str(v) for k, v in dict(details).items() if v is not None}
     return {"success": False, "error": body}
 
 
@@ -156,7 +159,15 @@ def ack_body(error: LiveclassError) -> dict[str, Any]:
     ``internal``.
     """
     code = _SOCKET_CODES.get(error.code, "internal")
-    return {"ok": False, "error": {"code": code, "message": error.message}}
+    body: dict[str, Any] = {"code": code, "message": error.message}
+    if isinstance(error, RateLimited):
+        body["retry_after"] = retry_after_seconds(error)
+    return {"ok": False, "error": body}
+
+
+def retry_after_seconds(error: RateLimited) -> int:
+    """Whole seconds to wait, at least 1: HTTP's ``Retry-After`` and the socket ack's."""
+    return max(1, math.ceil(error.retry_after))
 
 
 INTERNAL_ACK: dict[str, Any] = {

@@ -18,8 +18,6 @@ __all__ = ["ConfigError", "JWTAlgorithm", "Settings", "load_settings"]
 JWTAlgorithm = Literal["HS256", "HS384", "HS512", "RS256", "RS384", "RS512", "ES256", "ES384"]
 ProviderName = Literal["zoom", "google_meet", "jitsi", "manual"]
 
-_DEV_SECRET = "liveclass-development-secret-change-me-0123456789"
-
 
 class ConfigError(Exception):
     """Raised by :func:`load_settings` with a message fit for a terminal."""
@@ -50,7 +48,9 @@ class Settings(BaseSettings):
 
     # -- authentication --------------------------------------------------------
     jwt_secret: str | None = Field(
-        default=None, description="Shared secret for HS* tokens (at least 32 bytes)"
+        default=None,
+        description="Shared secret for HS* tokens (at least 32 bytes); "
+        "unset on SQLite: generated into the key file",
     )
     jwt_public_key: str | None = Field(
         default=None, description="PEM public key (or @path to one) for RS*/ES* tokens"
@@ -62,10 +62,11 @@ class Settings(BaseSettings):
     jwt_audience: str | None = None
     jwt_issuer: str | None = None
     jwt_leeway_seconds: int = Field(default=30, ge=0, le=600)
-    secret_key: str = Field(
-        default=_DEV_SECRET,
+    secret_key: str | None = Field(
+        default=None,
         min_length=32,
-        description="Key for encrypting provider secrets at rest (at least 32 characters)",
+        description="Key for provider secrets at rest and OAuth state (at least 32 characters); "
+        "unset on SQLite: generated into the key file",
     )
 
     # -- HTTP ------------------------------------------------------------------
@@ -95,6 +96,12 @@ class Settings(BaseSettings):
     attendance_present_percent: float = Field(default=75.0, gt=0, le=100)
 
     # -- real-time classroom -----------------------------------------------------
+    socket_max_event_bytes: int = Field(
+        default=65_536,
+        ge=1024,
+        le=1_000_000,
+        description="Largest client event (UTF-8 JSON) answered; larger ones get bad_request",
+    )
     rate_limit_chat: str = Field(
         default="5 per 5 seconds", description="Chat messages per participant and class"
     )
@@ -154,6 +161,66 @@ class Settings(BaseSettings):
     )
     provider_timeout_seconds: float = Field(default=10.0, gt=0)
 
+    # -- outbound webhooks (to the learning platform) ----------------------------
+    webhook_allow_private_targets: bool = Field(
+        default=False,
+        description="Let outbound webhooks reach private, loopback and link-local addresses",
+    )
+    outbound_webhook_worker: bool = Field(
+        default=True, description="Deliver outbound webhooks from this process"
+    )
+    outbound_webhook_poll_seconds: float = Field(
+        default=1.0, gt=0, description="How often the delivery worker looks for due deliveries"
+    )
+    outbound_webhook_timeout_seconds: float = Field(
+        default=10.0, gt=0, le=120, description="Time an endpoint has to answer one attempt"
+    )
+    outbound_webhook_retry_base_seconds: float = Field(
+        default=5.0, gt=0, description="First retry delay; doubles each attempt (with jitter)"
+    )
+    outbound_webhook_retry_cap_seconds: float = Field(
+        default=3600.0, gt=0, description="Longest delay between two attempts"
+    )
+    outbound_webhook_retry_hours: float = Field(
+        default=24.0, gt=0, description="How long a delivery is retried before it is 'failed'"
+    )
+    outbound_webhook_circuit_failures: int = Field(
+        default=10, ge=1, description="Consecutive failures that pause an endpoint"
+    )
+    outbound_webhook_circuit_pause_seconds: float = Field(
+        default=300.0, gt=0, description="How long a paused endpoint waits before a new try"
+    )
+
+    # -- reminders and e-mail ------------------------------------------------------
+    reminder_offsets_minutes: list[int] = Field(
+        default=[1440, 10],
+        min_length=0,
+        max_length=10,
+        description="When reminders go out, in minutes before a class (JSON list)",
+    )
+    reminder_worker: bool = Field(
+        default=True, description="Plan reminders and send e-mail from this process"
+    )
+    reminder_poll_seconds: float = Field(
+        default=30.0, gt=0, description="How often reminders and e-mail are looked for"
+    )
+    smtp_host: str | None = Field(default=None, description="SMTP server; unset = no e-mail")
+    smtp_port: int = Field(default=587, ge=1, le=65535, description="SMTP server port")
+    smtp_username: str | None = Field(default=None, description="SMTP login, if required")
+    smtp_password: str | None = Field(default=None, description="SMTP password, if required")
+    smtp_security: Literal["starttls", "tls", "none"] = Field(
+        default="starttls", description="starttls (port 587), tls (port 465) or none"
+    )
+    smtp_from: str = Field(
+        default="liveclass <no-reply@localhost>", description="From: of the e-mail sent"
+    )
+    smtp_timeout_seconds: float = Field(
+        default=10.0, gt=0, description="Time the SMTP server has to take one message"
+    )
+    mail_max_attempts: int = Field(
+        default=5, ge=1, le=50, description="Attempts to send one e-mail before giving up"
+    )
+
     @field_validator("jwt_public_key", "jwt_private_key")
     @classmethod
     def _read_key_file(cls, value: str | None) -> str | None:
@@ -169,6 +236,13 @@ class Settings(BaseSettings):
         except ValueError:
             raise ValueError("must read like '5 per 5 seconds'") from None
         return value
+
+    @field_validator("reminder_offsets_minutes")
+    @classmethod
+    def _offsets(cls, value: list[int]) -> list[int]:
+        if any(not 1 <= minutes <= 43_200 for minutes in value):
+            raise ValueError("each offset must be 1 to 43200 minutes (30 days)")
+        return sorted(set(value), reverse=True)
 
     @field_validator("database_url")
     @classmethod
@@ -192,8 +266,17 @@ class Settings(BaseSettings):
 
     @property
     def hmac_secret(self) -> str:
-        """The HS* secret; a fixed development value when none is configured."""
-        return self.jwt_secret or _DEV_SECRET
+        """The HS* secret (see :mod:`server.keyfile` for a server with none configured)."""
+        if self.jwt_secret is None:
+            raise ConfigError("LIVECLASS_JWT_SECRET is not set")
+        return self.jwt_secret
+
+    @property
+    def encryption_key(self) -> str:
+        """``secret_key``, which has no default: no key of this server may be public."""
+        if self.secret_key is None:
+            raise ConfigError("LIVECLASS_SECRET_KEY is not set")
+        return self.secret_key
 
     @property
     def is_sqlite(self) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import dataclasses
 import hashlib
 import hmac
 import json
@@ -33,7 +34,8 @@ def claims(**overrides: Any) -> dict[str, Any]:
         "org": "acme",
         "role": "mentor",
         "name": "Ada",
-        "exp": datetime.now(UTC) + timedelta(minutes=5),
+        # Far ahead: the parameter lists below are built at collection, long before they run.
+        "exp": datetime.now(UTC) + timedelta(days=1),
     }
     base.update(overrides)
     return {k: v for k, v in base.items() if v is not None}
@@ -54,6 +56,7 @@ def test_a_valid_token_gives_the_principal() -> None:
     [
         (claims(exp=datetime.now(UTC) - timedelta(minutes=5)), "expired"),
         (claims(exp=None), "exp"),
+        (claims(exp=10**20), "'exp' is out of range"),
         (claims(sub=None), "sub"),
         (claims(org=None), "org"),
         (claims(role="superuser"), "role"),
@@ -65,6 +68,20 @@ def test_incomplete_or_expired_tokens_are_refused(
 ) -> None:
     with pytest.raises(Unauthorized, match=message):
         TokenVerifier(settings()).verify(jwt.encode(token_claims, SECRET, "HS256"))
+
+
+def test_expiry_on_a_long_lived_connection_uses_the_same_leeway() -> None:
+    """Sockets check a verified principal again on each event (see server/realtime/expiry.py)."""
+    verifier = TokenVerifier(settings(jwt_leeway_seconds=30))
+    exp = datetime(2031, 1, 1, tzinfo=UTC)
+    principal = verifier.verify(
+        jwt.encode(claims(exp=datetime.now(UTC) + timedelta(minutes=5)), SECRET, "HS256")
+    )
+    pinned = dataclasses.replace(principal, expires_at=exp)
+    assert not verifier.expired(pinned, exp + timedelta(seconds=30))
+    assert verifier.expired(pinned, exp + timedelta(seconds=31))
+    forever = dataclasses.replace(principal, expires_at=None)
+    assert not verifier.expired(forever, exp + timedelta(days=999))
 
 
 def test_role_defaults_to_student() -> None:

@@ -6,6 +6,7 @@ interpreter) and none of the developer's ``LIVECLASS_*`` variables or ``.env``.
 
 from __future__ import annotations
 
+import json
 import signal
 from pathlib import Path
 
@@ -71,11 +72,14 @@ def test_token_verifies_under_the_same_configuration(tmp_path: Path) -> None:
     assert principal.email == "ada@example.com"
 
 
-def test_token_with_the_development_secret_says_so_on_stderr(tmp_path: Path) -> None:
+def test_token_without_a_secret_signs_with_the_key_file_and_says_so(tmp_path: Path) -> None:
     done = liveclass(tmp_path, "token", "--sub", "u1", "--org", "acme")
     assert done.returncode == 0, done.stderr
-    assert "LIVECLASS_JWT_SECRET" in done.stderr
+    assert "LIVECLASS_JWT_SECRET" in done.stderr and "liveclass.db.keys" in done.stderr
     assert done.stdout.count(".") == 2  # stdout holds the JWT alone
+    keys = json.loads((tmp_path / "liveclass.db.keys").read_text(encoding="utf-8"))
+    settings = Settings(jwt_secret=keys["jwt_secret"], _env_file=None)
+    assert TokenVerifier(settings).verify(done.stdout.strip()).user_id == "u1"
 
 
 def test_dotenv_in_the_working_directory_is_read(tmp_path: Path) -> None:

@@ -20,6 +20,7 @@ from server.errors import (
     ack_body,
     http_body,
 )
+from server.schemas.common import ErrorEnvelope
 
 CASES: list[tuple[LiveclassError, int, str, str]] = [
     (BadRequest("b", details={"title": "required"}), 400, "bad_request", "bad_request"),
@@ -45,9 +46,10 @@ def test_each_error_maps_to_its_status_envelope_and_ack(
     assert envelope["success"] is False
     assert envelope["error"]["code"] == http_code
     assert envelope["error"]["message"] == error.message
+    extra = {"retry_after": 3} if isinstance(error, RateLimited) else {}
     assert ack_body(error) == {
         "ok": False,
-        "error": {"code": socket_code, "message": error.message},
+        "error": {"code": socket_code, "message": error.message, **extra},
     }
 
 
@@ -57,3 +59,15 @@ def test_details_survive_and_closed_says_why_over_http() -> None:
     }
     assert http_body(Closed("chat is off"))["error"]["details"] == {"reason": "closed"}
     assert "details" not in http_body(NotFound("n"))["error"]
+
+
+def test_details_are_text_as_the_schema_says() -> None:
+    error = ProviderError("zoom answered 429", provider="zoom", details={"status": 429, "x": None})
+    assert http_body(error)["error"]["details"] == {"status": "429"}
+    assert ErrorEnvelope.model_validate(http_body(error))
+
+
+@pytest.mark.parametrize(("wait", "seconds"), [(0.0, 1), (0.2, 1), (1.5, 2), (4.0, 4)])
+def test_retry_after_is_whole_seconds_rounded_up(wait: float, seconds: int) -> None:
+    ack = ack_body(RateLimited("slow down", retry_after=wait))
+    assert ack["error"]["retry_after"] == seconds

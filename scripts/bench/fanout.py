@@ -45,6 +45,7 @@ NODE_DIR = Path(__file__).parent / "node"
 SECRET = "bench-secret-that-is-long-enough-for-hs256-0123456789"
 LIVECLASS_ENV = {
     "LIVECLASS_JWT_SECRET": SECRET,
+    "LIVECLASS_SECRET_KEY": SECRET,
     "LIVECLASS_LOG_LEVEL": "WARNING",
     "LIVECLASS_RATE_LIMIT_CHAT": "1000000 per 1 second",
 }

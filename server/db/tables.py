@@ -28,16 +28,20 @@ from .types import UTCDateTime
 
 __all__ = [
     "attendance_intervals",
+    "calendar_feeds",
     "chat_messages",
     "class_events",
     "class_participants",
+    "class_reminders",
     "class_resources",
+    "class_series",
     "course_mentors",
     "courses",
     "enrollments",
     "google_channels",
     "hands",
     "live_classes",
+    "mail_deliveries",
     "metadata",
     "notifications",
     "organizations",
@@ -49,6 +53,8 @@ __all__ = [
     "recording_grants",
     "recordings",
     "users",
+    "webhook_deliveries",
+    "webhook_endpoints",
     "webhook_events",
 ]
 
@@ -145,6 +151,11 @@ live_classes = Table(
     # The class's event log position: bumped in the same transaction that
     # appends to class_events, so seq is gapless and shared by every process.
     Column("last_seq", BigInteger, nullable=False, server_default="0"),
+    # Bumped by every change a calendar shows (time, title, cancellation): the iCalendar
+    # SEQUENCE of the class's event.
+    Column("revision", Integer, nullable=False, server_default="0"),
+    # The series this class is an occurrence of (class_series.id), if any.
+    Column("series_id", ID, nullable=True),
     Column("created_by", ID, nullable=False),
     Column("created_at", UTCDateTime(), nullable=False),
     Column("updated_at", UTCDateTime(), nullable=False),
@@ -158,6 +169,7 @@ Index(
     live_classes.c.scheduled_start,
 )
 Index("ix_live_classes_org_status", live_classes.c.org_id, live_classes.c.status)
+Index("ix_live_classes_series", live_classes.c.series_id, live_classes.c.scheduled_start)
 Index(
     "ix_live_classes_provider_meeting", live_classes.c.provider, live_classes.c.provider_meeting_id
 )
@@ -453,3 +465,143 @@ google_channels = Table(
     Column("stopped_at", UTCDateTime(), nullable=True),
 )
 Index("ix_google_channels_org", google_channels.c.org_id, google_channels.c.stopped_at)
+
+# -- outbound webhooks (to the learning platform) ----------------------------------
+
+webhook_endpoints = Table(
+    "webhook_endpoints",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("org_id", ID, nullable=False),
+    Column("url", Text, nullable=False),
+    Column("description", String(300), nullable=True),
+    # Event types sent to it; an empty list means every type.
+    Column("event_types", JSON, nullable=False),
+    Column("enabled", Boolean, nullable=False),
+    # The Standard Webhooks signing secret (whsec_...), sealed with server.crypto.SecretBox.
+    Column("secret_sealed", Text, nullable=False),
+    # Consecutive failed attempts; at the circuit threshold the endpoint pauses.
+    Column("failure_streak", Integer, nullable=False, server_default="0"),
+    Column("paused_until", UTCDateTime(), nullable=True),
+    Column("created_by", ID, nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
+)
+Index("ix_webhook_endpoints_org", webhook_endpoints.c.org_id)
+
+webhook_deliveries = Table(
+    "webhook_deliveries",
+    metadata,
+    # Also the delivery order: within one endpoint and class, a row waits for lower ids.
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    # The ``webhook-id`` header: the same on every attempt, so receivers can deduplicate.
+    Column("message_id", String(64), nullable=False),
+    Column("org_id", ID, nullable=False),
+    Column("endpoint_id", ID, nullable=False),
+    Column("event_type", String(64), nullable=False),
+    Column("class_id", ID, nullable=True),
+    # The exact JSON body, signed and sent byte for byte the same on every attempt.
+    Column("body", Text, nullable=False),
+    # pending -> delivering -> delivered | pending (retry) | failed (retry window over)
+    Column("status", String(16), nullable=False),
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("next_attempt_at", UTCDateTime(), nullable=False),
+    # A worker owns a "delivering" row until then; after it (kill -9) another takes it.
+    Column("lease_until", UTCDateTime(), nullable=True),
+    Column("last_attempt_at", UTCDateTime(), nullable=True),
+    Column("last_status_code", Integer, nullable=True),
+    Column("last_response", String(500), nullable=True),
+    Column("last_error", Text, nullable=True),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("delivered_at", UTCDateTime(), nullable=True),
+    ForeignKeyConstraint(["endpoint_id"], ["webhook_endpoints.id"], ondelete="CASCADE"),
+    UniqueConstraint("message_id"),
+)
+Index(
+    "ix_webhook_deliveries_due", webhook_deliveries.c.status, webhook_deliveries.c.next_attempt_at
+)
+Index(
+    "ix_webhook_deliveries_chain",
+    webhook_deliveries.c.endpoint_id,
+    webhook_deliveries.c.class_id,
+    webhook_deliveries.c.id,
+)
+Index(
+    "ix_webhook_deliveries_org_created",
+    webhook_deliveries.c.org_id,
+    webhook_deliveries.c.created_at,
+)
+
+# -- calendar feeds ---------------------------------------------------------------
+
+calendar_feeds = Table(
+    "calendar_feeds",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("org_id", ID, nullable=False),
+    Column("user_id", ID, nullable=False),
+    # "person": the owner's classes; "course": one course's classes.
+    Column("kind", String(16), nullable=False),
+    Column("course_id", ID, nullable=True),
+    # sha256 hex of the token in the feed's URL; the token itself is never stored.
+    Column("token_hash", String(64), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("rotated_at", UTCDateTime(), nullable=True),
+    Column("revoked_at", UTCDateTime(), nullable=True),
+    UniqueConstraint("token_hash"),
+)
+Index("ix_calendar_feeds_owner", calendar_feeds.c.org_id, calendar_feeds.c.user_id)
+
+# -- reminders and e-mail ------------------------------------------------------------
+
+class_reminders = Table(
+    "class_reminders",
+    metadata,
+    # One row per person, offset and planned start: inserting it is the claim that makes
+    # a reminder go out once however many processes plan it; a moved class (new start)
+    # gets reminders again.
+    Column("class_id", ID, primary_key=True),
+    Column("user_id", ID, primary_key=True),
+    Column("offset_minutes", Integer, primary_key=True, autoincrement=False),
+    Column("starts_at", UTCDateTime(), primary_key=True),
+    Column("org_id", ID, nullable=False),
+    Column("sent_at", UTCDateTime(), nullable=False),
+    ForeignKeyConstraint(["class_id"], ["live_classes.id"], ondelete="CASCADE"),
+)
+
+mail_deliveries = Table(
+    "mail_deliveries",
+    metadata,
+    # The notification it mails (reminders, cancellations, reschedules): at most one mail each.
+    Column("notification_id", ID, primary_key=True),
+    Column("org_id", ID, nullable=False),
+    Column("user_id", ID, nullable=False),
+    Column("to_address", String(320), nullable=True),
+    # pending -> sending -> sent | pending (retry) | failed; skipped (no address known).
+    Column("status", String(16), nullable=False),
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("next_attempt_at", UTCDateTime(), nullable=False),
+    Column("lease_until", UTCDateTime(), nullable=True),
+    Column("last_error", Text, nullable=True),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("sent_at", UTCDateTime(), nullable=True),
+)
+Index("ix_mail_deliveries_due", mail_deliveries.c.status, mail_deliveries.c.next_attempt_at)
+Index("ix_notifications_kind_created", notifications.c.kind, notifications.c.created_at)
+
+# -- class series ------------------------------------------------------------------
+
+class_series = Table(
+    "class_series",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("org_id", ID, nullable=False),
+    Column("course_id", ID, nullable=False),
+    # The RFC 5545 rule as given (FREQ=DAILY|WEEKLY with COUNT or UNTIL), expanded from
+    # the first class's start in ``timezone``.
+    Column("rrule", String(500), nullable=False),
+    Column("timezone", String(64), nullable=False),
+    Column("created_by", ID, nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+)
+Index("ix_class_series_course", class_series.c.org_id, class_series.c.course_id)

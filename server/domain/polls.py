@@ -1,4 +1,7 @@
-"""Poll rules without I/O: which choices a kind accepts, tallies, and who sees results."""
+"""Poll rules without I/O: which choices a kind accepts, and tallies.
+
+Who sees a tally is :mod:`server.services.visibility`'s rule.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +11,7 @@ from typing import Any
 
 from ..errors import BadRequest
 
-__all__ = ["Ballot", "Tally", "check_choice", "participants_see_results", "tally"]
+__all__ = ["Ballot", "Tally", "check_choice", "tally"]
 
 RATINGS = 5
 TEXT_MAX = 500
@@ -36,11 +39,6 @@ def check_choice(kind: str, option_count: int, choice: Any) -> int | list[int] |
     if isinstance(choice, str) and 1 <= len(choice.strip()) <= TEXT_MAX:
         return choice.strip()
     raise BadRequest(f"choice: a text of 1 to {TEXT_MAX} characters")
-
-
-def participants_see_results(visibility: str, status: str) -> bool:
-    """``live``: always; ``on_close``: once closed; ``hosts``: never."""
-    return visibility == "live" or (visibility == "on_close" and status == "closed")
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from typing import Any
 
 from starlette.responses import Response
@@ -19,8 +17,10 @@ from ..schemas.classes import (
     JoinInfo,
     ParticipantOut,
 )
+from ..schemas.common import Page
 from ..services.attendance import AttendanceService
 from ..services.classes import ClassService
+from .csv_export import csv_response
 from .routing import Call, api
 
 __all__ = ["operations"]
@@ -118,12 +118,16 @@ async def leave_class(call: Call[Any, Any]) -> dict[str, bool]:
 @api(
     "GET",
     CLASS + "/participants",
-    summary="Who took part, and who is online",
+    summary="Who took part, and who is online, in order of first joining",
     tag="live classes",
+    query=Page,
     response=list[ParticipantOut],
+    paginated=True,
 )
-async def list_participants(call: Call[Any, Any]) -> list[ParticipantOut]:
-    return await ClassService(call.ctx).participants(call.principal, call.path("class_id"))
+async def list_participants(call: Call[Any, Page]) -> tuple[list[ParticipantOut], int]:
+    return await ClassService(call.ctx).participants(
+        call.principal, call.path("class_id"), call.query
+    )
 
 
 @api(
@@ -138,30 +142,8 @@ async def list_participants(call: Call[Any, Any]) -> list[ParticipantOut]:
 async def attendance(call: Call[Any, AttendanceQuery]) -> list[AttendanceRow] | Response:
     rows = await AttendanceService(call.ctx).report(call.principal, call.path("class_id"))
     if call.query.format == "csv":
-        return _csv(rows, call.path("class_id"))
+        return csv_response(rows, AttendanceRow, f"attendance-{call.path('class_id')}.csv")
     return rows
-
-
-def _csv(rows: list[AttendanceRow], class_id: str) -> Response:
-    out = io.StringIO()
-    columns = list(AttendanceRow.model_fields)
-    writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\r\n")
-    writer.writeheader()
-    for row in rows:
-        values = row.model_dump(mode="json")
-        writer.writerow({k: _csv_cell(values[k]) for k in columns})
-    return Response(
-        out.getvalue(),
-        media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="attendance-{class_id}.csv"'},
-    )
-
-
-def _csv_cell(value: Any) -> Any:
-    # Spreadsheet apps run cells that start with these as formulas.
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return "" if value is None else value
 
 
 operations = [

@@ -33,6 +33,7 @@ from ..schemas.interactions import (
     ResourceShareBody,
     Results,
 )
+from ..schemas.validation import validation_details
 from ..services import (
     chat,
     classroom,
@@ -43,7 +44,7 @@ from ..services import (
     reactions,
     resources,
 )
-from .routing import Call, api, validation_details
+from .routing import Call, api
 
 __all__ = ["operations"]
 

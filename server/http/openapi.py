@@ -17,10 +17,12 @@ __all__ = ["DOCS_HTML", "openapi_document"]
 _REF = "#/components/schemas/{model}"
 _PATH_PARAM = re.compile(r"{(\w+)}")
 _ERRORS = {
-    "400": "bad_request: malformed JSON, wrong types, out-of-range values",
+    "400": "bad_request: malformed JSON, wrong types, out-of-range values, unknown query "
+    "parameters, control characters; details name the fields",
     "401": "unauthorized: missing, expired or invalid token",
     "403": "forbidden: role or membership",
     "404": "not_found",
+    "409": "conflict: a duplicate, a full class, or a concurrent change of state",
     "413": "payload_too_large",
     "422": "invalid_state: the class's lifecycle refuses it",
     "429": "rate_limited",
@@ -82,6 +84,9 @@ def _name(op: Operation) -> str:
 
 def _success(op: Operation, components: dict[str, Any]) -> dict[str, Any]:
     if op.response is None:
+        if op.extra_content:
+            texts = {kind: {"schema": {"type": "string"}} for kind in op.extra_content}
+            return {"description": "success", "content": texts}
         return {"description": "done"}
     # Parametrised at run time from the declaration, hence __class_getitem__.
     if op.paginated:

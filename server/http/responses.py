@@ -8,7 +8,7 @@ import orjson
 from pydantic import BaseModel
 from starlette.responses import Response
 
-from ..errors import LiveclassError, RateLimited, http_body
+from ..errors import LiveclassError, RateLimited, http_body, retry_after_seconds
 
 __all__ = ["error_response", "json_response"]
 
@@ -33,5 +33,5 @@ def json_response(
 def error_response(error: LiveclassError) -> Response:
     headers = None
     if isinstance(error, RateLimited):
-        headers = {"Retry-After": str(max(1, round(error.retry_after)))}
+        headers = {"Retry-After": str(retry_after_seconds(error))}
     return json_response(http_body(error), error.status, headers)

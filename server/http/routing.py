@@ -8,17 +8,23 @@ documentation cannot drift from what the server enforces.
 
 from __future__ import annotations
 
+import contextlib
+import re
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar, cast
 
+import orjson
 from pydantic import BaseModel, ValidationError
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
 from ..auth import Principal
-from ..errors import BadRequest, PayloadTooLarge
+from ..errors import BadRequest, PayloadTooLarge, bad_field
+from ..schemas.common import QueryModel
+from ..schemas.text import refuse_control_characters
+from ..schemas.validation import invalid
 from ..services.context import ServiceContext
 from .responses import json_response
 
@@ -44,6 +50,10 @@ class Call(Generic[B, Q]):
 
 class _Empty(BaseModel):
     model_config = {"extra": "ignore"}
+
+
+class _NoQuery(QueryModel):
+    pass
 
 
 Handler = Callable[[Call[Any, Any]], Awaitable[Any]]
@@ -118,7 +128,8 @@ def _endpoint(methods: dict[str, Operation]) -> Callable[[Request], Awaitable[Re
             return await cast(PublicHandler, op.handler)(request)
         ctx: ServiceContext = request.app.state.ctx
         principal = ctx.tokens.from_header(request.headers.get("authorization"))
-        query = _validate(op.query or _Empty, dict(request.query_params), "query")
+        refuse_control_characters(request.path_params)
+        query = parse_query(op.query or _NoQuery, request)
         body = (
             parse_body(op.body, await read_body(request, ctx.settings.max_body_bytes))
             if op.body is not None
@@ -160,10 +171,39 @@ async def read_body(request: Request, limit: int) -> bytes:
     return b"".join(chunks)
 
 
+def parse_query(model: type[Q], request: Request) -> Q:
+    """The query parameters: each declared by ``model``, given once, no control characters."""
+    accepted = {field.alias or name for name, field in model.model_fields.items()}
+    seen: set[str] = set()
+    for name, value in request.query_params.multi_items():
+        if name not in accepted:
+            listed = ", ".join(sorted(accepted)) or "none"
+            raise bad_field(name, f"unknown query parameter {name!r} (accepted: {listed})")
+        if name in seen:
+            raise bad_field(name, f"query parameter {name!r} is given more than once")
+        seen.add(name)
+        refuse_control_characters(value, name)
+    try:
+        return model.model_validate(dict(request.query_params))
+    except ValidationError as exc:
+        raise invalid(exc) from None
+
+
+# A JSON text can carry a control character only escaped (\u0000-\u001f, \u007f, \b, \f)
+# or raw (which is malformed JSON); bodies without either skip the scan.
+_MAY_HOLD_CONTROL = re.compile(
+    rb"\\u00[01][0-9a-fA-F]|\\u007[fF]|\\[bf]|[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]"
+)
+
+
 def parse_body(model: type[B], raw: bytes) -> B:
     """Strict JSON validation: ``"5"`` is not a number and ``1`` is not a boolean."""
     if not raw.strip():
         raise BadRequest("a JSON body is required")
+    if _MAY_HOLD_CONTROL.search(raw):
+        # Malformed JSON is left for pydantic to name below.
+        with contextlib.suppress(orjson.JSONDecodeError):
+            refuse_control_characters(orjson.loads(raw))
     try:
         return model.model_validate_json(raw, strict=True)
     except ValidationError as exc:
@@ -172,21 +212,4 @@ def parse_body(model: type[B], raw: bytes) -> B:
             raise BadRequest(f"malformed JSON: {first['msg']}") from None
         if first["type"] == "model_type" and not first["loc"]:
             raise BadRequest("the body must be a JSON object") from None
-        raise BadRequest("invalid body", details=validation_details(exc)) from None
-
-
-def _validate(model: type[Q], data: Any, where: str) -> Q:
-    try:
-        return model.model_validate(data)
-    except ValidationError as exc:
-        raise BadRequest(f"invalid {where}", details=validation_details(exc)) from None
-
-
-def validation_details(exc: ValidationError) -> dict[str, str]:
-    """``{"field.path": "message"}`` for each problem, as the error envelope's details."""
-    details: dict[str, str] = {}
-    for error in exc.errors(include_url=False):
-        path = ".".join(str(part) for part in error["loc"]) or "body"
-        message = error["msg"].removeprefix("Value error, ")
-        details.setdefault(path, message)
-    return details
+        raise invalid(exc) from None

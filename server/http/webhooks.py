@@ -10,8 +10,9 @@ import orjson
 from starlette.requests import Request
 from starlette.responses import Response
 
-from ..errors import BadRequest, Forbidden, Unavailable
+from ..errors import BadRequest, Forbidden, Unavailable, bad_field
 from ..providers.zoom_webhooks import url_validation_response, verify_signature
+from ..schemas.text import without_control_characters
 from ..schemas.webhooks import Accepted, WebhookEventFilter, WebhookEventOut, ZoomWebhookBody
 from ..webhooks.google_push import KEPT_HEADERS as KEPT_GOOGLE_HEADERS
 from ..webhooks.google_push import channel_org, read_notice
@@ -22,6 +23,9 @@ from .responses import json_response
 from .routing import Call, api, read_body
 
 __all__ = ["operations"]
+
+# webhook_events.id is an INTEGER: 32 bits on PostgreSQL.
+MAX_EVENT_ID = 2**31 - 1
 
 
 @api(
@@ -55,16 +59,22 @@ async def zoom_webhook(request: Request) -> Response:
         if not isinstance(body, dict) or not isinstance(body.get("event"), str):
             raise ValueError("not a Zoom event object")
     except ValueError as exc:
-        text = raw.decode("utf-8", "replace")
+        text = without_control_characters(raw.decode("utf-8", "replace"))
         malformed = IncomingEvent("zoom", "malformed", dedup_key({}, raw), headers, raw_body=text)
         await _reject(request, malformed, BadRequest(f"malformed Zoom event: {exc}"))
     if body["event"] == "endpoint.url_validation":
-        plain = (body.get("payload") or {}).get("plainToken")
+        payload = body.get("payload")
+        plain = payload.get("plainToken") if isinstance(payload, dict) else None
         if not isinstance(plain, str) or not plain:
-            raise BadRequest("endpoint.url_validation without payload.plainToken")
+            raise bad_field(
+                "payload.plainToken", "endpoint.url_validation needs payload.plainToken, a string"
+            )
         return json_response(url_validation_response(secret, plain))
+    # Zoom's text cannot be refused (the meeting happened): it is applied cleaned.
+    event = without_control_characters(body)
     return await _accept(
-        request, IncomingEvent("zoom", body["event"], dedup_key(body, raw), headers, payload=body)
+        request,
+        IncomingEvent("zoom", event["event"], dedup_key(event, raw), headers, payload=event),
     )
 
 
@@ -153,8 +163,9 @@ async def list_events(call: Call[Any, WebhookEventFilter]) -> tuple[list[Webhook
 )
 async def replay_event(call: Call[Any, Any]) -> WebhookEventOut:
     raw_id = call.path("event_id")
-    if not raw_id.isdigit():
-        raise BadRequest("event ids are numbers", details={"event_id": "must be a number"})
+    # Only 0-9 ("²".isdigit() is true, int("٣") is 3), and within the column's 32 bits.
+    if not (raw_id.isascii() and raw_id.isdigit()) or int(raw_id) > MAX_EVENT_ID:
+        raise bad_field("event_id", f"must be a whole number from 0 to {MAX_EVENT_ID}")
     state = call.request.app.state
     row = await state.inbox.replay(int(raw_id), org_id=_scope(call), now=call.ctx.clock())
     state.worker.wake()

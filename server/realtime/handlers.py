@@ -18,7 +18,6 @@ from pydantic import BaseModel, ValidationError
 
 from ..auth import Principal
 from ..errors import INTERNAL_ACK, BadRequest, LiveclassError, RateLimited, ack_body
-from ..http.routing import validation_details
 from ..metrics import Metrics
 from ..schemas.common import UserRef
 from ..schemas.interactions import (
@@ -30,6 +29,8 @@ from ..schemas.interactions import (
     PollClose,
     PollCreate,
     PollVote,
+    PresenceList,
+    PresenceOut,
     QuestionAnswer,
     QuestionAsk,
     QuestionModerate,
@@ -38,6 +39,8 @@ from ..schemas.interactions import (
     ResourceShare,
     Resync,
 )
+from ..schemas.text import refuse_control_characters
+from ..schemas.validation import invalid
 from ..services import (
     chat,
     classroom,
@@ -50,7 +53,9 @@ from ..services import (
 )
 from ..services.access import load_class
 from ..services.context import ServiceContext
+from .expiry import TokenExpiry
 from .hub import Hub
+from .packets import REFUSED_EVENT
 from .server import principal_of
 
 __all__ = ["register"]
@@ -58,6 +63,7 @@ __all__ = ["register"]
 log = logging.getLogger("liveclass.realtime")
 
 MAX_IN_FLIGHT = 16
+PRESENCE_IN_SNAPSHOT = 100
 
 M = TypeVar("M", bound=BaseModel)
 Run = Callable[[str, Principal, M], Awaitable[dict[str, Any]]]
@@ -65,6 +71,7 @@ Run = Callable[[str, Principal, M], Awaitable[dict[str, Any]]]
 
 def register(sio: socketio.AsyncServer, ctx: ServiceContext, hub: Hub, metrics: Metrics) -> None:
     in_flight: dict[str, int] = {}
+    expiry = TokenExpiry(sio, ctx)
 
     def on(event: str, model: type[M], run: Run[M]) -> None:
         async def handler(sid: str, *args: Any) -> dict[str, Any]:
@@ -72,6 +79,8 @@ def register(sio: socketio.AsyncServer, ctx: ServiceContext, hub: Hub, metrics: 
                 return ack_body(RateLimited("too many events in flight", retry_after=1))
             in_flight[sid] = in_flight.get(sid, 0) + 1
             try:
+                if (refused := await expiry.refusal(sid)) is not None:
+                    return refused
                 payload = parse(model, args)
                 principal = await principal_of(sio, sid)
                 return {"ok": True, **await run(sid, principal, payload)}
@@ -91,8 +100,9 @@ def register(sio: socketio.AsyncServer, ctx: ServiceContext, hub: Hub, metrics: 
         access = await classroom.admit(ctx, who, p.class_id)
         user = UserRef(id=who.user_id, name=who.name, role=access.role.value)
         await hub.join(sid, p.class_id, user, access.role)
-        online = await hub.presence.online(p.class_id)
-        snapshot = await classroom.snapshot(ctx, who, access, online)
+        count, users = await hub.presence.page(p.class_id, 0, PRESENCE_IN_SNAPSHOT)
+        presence = PresenceOut(count=count, users=users)
+        snapshot = await classroom.snapshot(ctx, who, access, presence)
         return {"snapshot": snapshot.model_dump(mode="json", by_alias=True)}
 
     async def leave(sid: str, who: Principal, p: ClassRef) -> dict[str, Any]:
@@ -100,6 +110,12 @@ def register(sio: socketio.AsyncServer, ctx: ServiceContext, hub: Hub, metrics: 
             await load_class(conn, who, p.class_id)
         await hub.leave(sid, p.class_id, who.user_id)
         return {}
+
+    async def presence_list(sid: str, who: Principal, p: PresenceList) -> dict[str, Any]:
+        async with ctx.db.read() as conn:
+            await load_class(conn, who, p.class_id)
+        count, users = await hub.presence.page(p.class_id, p.offset, p.limit)
+        return {"count": count, "users": [u.model_dump() for u in users]}
 
     async def resync(sid: str, who: Principal, p: Resync) -> dict[str, Any]:
         return await classroom.resync(ctx, who, p.class_id, p.after_seq)
@@ -175,9 +191,17 @@ def register(sio: socketio.AsyncServer, ctx: ServiceContext, hub: Hub, metrics: 
     on("reaction:send", ReactionSend, react)
     on("resource:share", ResourceShare, share)
     on("participant:remove", ParticipantRemove, remove)
+    on("presence:list", PresenceList, presence_list)
 
     async def unknown(event: str, sid: str, *args: Any) -> dict[str, Any]:
+        if (refused := await expiry.refusal(sid)) is not None:
+            return refused
         return ack_body(BadRequest(f"unknown event {event!r}"))
+
+    async def refused(sid: str, *args: Any) -> dict[str, Any]:
+        # What the transport put in place of an event too large or too deep to parse.
+        reason = args[0] if len(args) == 1 and isinstance(args[0], str) else "refused"
+        return ack_body(BadRequest(f"{reason}; nothing was done"))
 
     async def disconnect(sid: str, reason: Any = None) -> None:
         metrics.open_sockets.dec()
@@ -186,6 +210,7 @@ def register(sio: socketio.AsyncServer, ctx: ServiceContext, hub: Hub, metrics: 
         except Exception:
             log.exception("cleaning up after socket %s failed", sid)
 
+    sio.on(REFUSED_EVENT, refused)
     sio.on("*", unknown)
     sio.on("disconnect", disconnect)
 
@@ -194,12 +219,11 @@ def parse(model: type[M], args: tuple[Any, ...]) -> M:
     """The one payload, validated strictly; ``bad_request`` naming the first bad field."""
     if len(args) != 1 or not isinstance(args[0], dict):
         raise BadRequest("the payload must be one JSON object")
+    refuse_control_characters(args[0])
     try:
         return model.model_validate(args[0], strict=True)
     except ValidationError as exc:
-        details = validation_details(exc)
-        field, message = next(iter(details.items()))
-        raise BadRequest(f"{field}: {message}", details=details) from None
+        raise invalid(exc) from None
 
 
 def _json(model: BaseModel) -> dict[str, Any]:

@@ -20,16 +20,16 @@ from typing import Any
 import socketio
 
 from ..db import Database
-from ..domain.polls import participants_see_results
 from ..domain.roles import ClassRole
 from ..schemas.common import UserRef
 from ..services import polls, questions
 from ..services.events import Audience, ClassEvent, Coalesced
-from ..services.redaction import participant_view
+from ..services.visibility import participant_event, sees_tally
 from .broker import Broker
 from .coalesce import Coalescer
 from .fastpath import Fanout
 from .presence import Presence
+from .presence_updates import PresenceUpdates
 
 __all__ = ["Hub", "class_of_room", "class_room", "hosts_room", "participants_room"]
 
@@ -74,7 +74,7 @@ class Hub:
             Coalesced.RESULTS: Coalescer(self._flush_results),
             Coalesced.REACTIONS: Coalescer(self._flush_reactions),
         }
-        self._presence_batch: Coalescer[tuple[bool, UserRef]] = Coalescer(self._flush_presence)
+        self._presence_updates = PresenceUpdates(presence, self._send_presence)
 
     # -- Broadcaster ---------------------------------------------------------------------
 
@@ -83,7 +83,7 @@ class Hub:
             if event.audience is Audience.HOSTS:
                 await self._emit(event.name, event.data, hosts_room(event.class_id))
                 return
-            view = participant_view(event.name, event.data)
+            view = participant_event(event.name, event.data)
             if view is event.data:
                 await self._emit(event.name, event.data, class_room(event.class_id))
             else:
@@ -107,27 +107,22 @@ class Hub:
         role_room = hosts_room(class_id) if role.is_host else participants_room(class_id)
         await self._sio.enter_room(sid, role_room)
         await self._broker.joined(class_id, sid)
-        if await self.presence.enter(class_id, user, sid):
-            self._presence_batch.add(class_id, (True, user))
+        await self.presence.enter(class_id, user, sid)
 
     async def leave(self, sid: str, class_id: str, user_id: str) -> None:
         for room in (class_room(class_id), hosts_room(class_id), participants_room(class_id)):
             await self._sio.leave_room(sid, room)
         await self._broker.left(class_id, sid)
-        left = await self.presence.leave(class_id, user_id, sid)
-        if left is not None:
-            self._presence_batch.add(class_id, (False, left))
+        await self.presence.leave(class_id, user_id, sid)
 
     async def disconnected(self, sid: str) -> None:
         """A socket went away: it leaves every class it was in (rooms are cleared by Socket.IO)."""
         await self._broker.gone(sid)
         for class_id, user_id in self.presence.classes_of(sid):
-            left = await self.presence.leave(class_id, user_id, sid)
-            if left is not None:
-                self._presence_batch.add(class_id, (False, left))
+            await self.presence.leave(class_id, user_id, sid)
 
     async def close(self) -> None:
-        await self._presence_batch.close()
+        await self._presence_updates.close()
         for batch in self._batches.values():
             await batch.close()
 
@@ -160,7 +155,7 @@ class Hub:
                 for_hosts = await polls.results_for(conn, row, is_host=True)
                 for_others = (
                     await polls.results_for(conn, row, is_host=False)
-                    if participants_see_results(row["results"], row["status"])
+                    if sees_tally(is_host=False, results=row["results"], status=row["status"])
                     else None
                 )
             base = {"class_id": class_id, "poll_id": poll_id}
@@ -183,21 +178,8 @@ class Hub:
             class_room(class_id),
         )
 
-    async def _flush_presence(self, class_id: str, changes: list[tuple[bool, UserRef]]) -> None:
-        last: dict[str, tuple[bool, UserRef]] = {}
-        for joined, user in changes:
-            last[user.id] = (joined, user)
-        online = await self.presence.online(class_id)
-        await self._emit(
-            "presence:update",
-            {
-                "class_id": class_id,
-                "online": [u.model_dump() for u in online],
-                "joined": [u.model_dump() for joined, u in last.values() if joined],
-                "left": [u.model_dump() for joined, u in last.values() if not joined],
-            },
-            class_room(class_id),
-        )
+    async def _send_presence(self, class_id: str, update: dict[str, Any]) -> None:
+        await self._emit("presence:update", update, class_room(class_id))
 
     async def _emit(self, name: str, data: dict[str, Any], room: str) -> None:
         """Deliver to this process's sockets in ``room`` (one frame for all), then to the others."""

@@ -14,6 +14,7 @@ import socketio
 from ..auth import Principal, TokenVerifier
 from ..errors import LiveclassError
 from ..metrics import Metrics
+from .packets import TRANSPORT_MAX_BYTES, bounded_packet_class
 
 __all__ = ["create_socket_server", "principal_of"]
 
@@ -25,6 +26,7 @@ def create_socket_server(
     metrics: Metrics,
     *,
     cors_origins: list[str],
+    max_event_bytes: int,
 ) -> socketio.AsyncServer:
     # The default (in-process) manager: broadcasts between processes go through
     # the broker's per-class Redis channels, not python-socketio's one channel.
@@ -33,6 +35,8 @@ def create_socket_server(
         cors_allowed_origins="*" if cors_origins == ["*"] else cors_origins,
         logger=False,
         engineio_logger=False,
+        serializer=bounded_packet_class(max_event_bytes),
+        max_http_buffer_size=TRANSPORT_MAX_BYTES,
     )
 
     async def connect(sid: str, environ: dict[str, Any], auth: Any) -> None:

@@ -3,13 +3,21 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AwareDatetime, BaseModel, Field, field_validator, model_validator
 
 from ..domain.lifecycle import ClassStatus
-from .common import Identifier, Page, RequestModel, ResponseModel, UserRef
+from .common import (
+    Identifier,
+    Page,
+    QueryDatetime,
+    QueryModel,
+    RequestModel,
+    ResponseModel,
+    UserRef,
+)
 from .recordings import RecordingOut
 
 __all__ = [
@@ -108,15 +116,36 @@ class ClassCreate(RequestModel):
         return self
 
 
+def _not_null(schema: dict[str, Any]) -> None:
+    schema.pop("default", None)
+
+
+def omittable(**constraints: Any) -> Any:
+    """A field a change may leave out (unchanged) but not set to ``null``.
+
+    Read such fields through ``model_dump(exclude_unset=True)``: when left out
+    they hold ``None`` despite their type, and the schema shows no default.
+    """
+    return Field(default=None, json_schema_extra=_not_null, **constraints)
+
+
 class ClassUpdate(RequestModel):
-    title: str | None = Field(default=None, min_length=1, max_length=300)
+    """A partial change: fields left out stay as they are.
+
+    ``null`` clears what may be empty (``description``, ``max_participants``:
+    no limit) and means "unchanged" for ``join_url`` and ``settings``; a class
+    always has a title, a schedule, a time zone and a recording mode, so
+    ``null`` there is refused.
+    """
+
+    title: str = omittable(min_length=1, max_length=300)
     description: str | None = Field(default=None, max_length=10_000)
-    scheduled_start: AwareDatetime | None = None
-    scheduled_end: AwareDatetime | None = None
-    timezone: str | None = None
+    scheduled_start: AwareDatetime = omittable()
+    scheduled_end: AwareDatetime = omittable()
+    timezone: str = omittable()
     join_url: str | None = Field(default=None, max_length=2000)
     max_participants: int | None = Field(default=None, ge=1, le=100_000)
-    auto_recording: AutoRecording | None = None
+    auto_recording: AutoRecording = omittable()
     settings: ClassSettingsPatch | None = None
 
     _timezone = field_validator("timezone")(_check_timezone)
@@ -132,8 +161,8 @@ class ClassUpdate(RequestModel):
 class ClassFilter(Page):
     course_id: str | None = Field(default=None, max_length=64)
     status: ClassStatus | None = None
-    from_: AwareDatetime | None = Field(default=None, alias="from")
-    to: AwareDatetime | None = None
+    from_: QueryDatetime | None = Field(default=None, alias="from")
+    to: QueryDatetime | None = None
 
 
 class ClassOut(ResponseModel):
@@ -158,6 +187,7 @@ class ClassOut(ResponseModel):
     your_role: str
     participant_count: int = Field(description="users online now")
     is_recorded: bool
+    series_id: str | None = Field(default=None, description="the series it belongs to, if any")
     created_at: datetime
     updated_at: datetime
 
@@ -170,7 +200,9 @@ class ParticipantOut(ResponseModel):
 
 
 class ClassDetail(ClassOut):
-    participants: list[ParticipantOut]
+    participants: list[ParticipantOut] = Field(
+        description="the first 100 in order of first joining; all of them: GET .../participants"
+    )
     recordings: list[RecordingOut] = Field(description="those the caller may access")
     resources: list[ResourceOut]
 
@@ -205,7 +237,5 @@ class AttendanceRow(ResponseModel):
     status: Literal["present", "partial", "absent"]
 
 
-class AttendanceQuery(BaseModel):
-    model_config = {"extra": "ignore"}
-
+class AttendanceQuery(QueryModel):
     format: Literal["json", "csv"] = "json"

@@ -3,7 +3,7 @@
 Each operation has a body model (what HTTP posts under ``/api/live-classes/{class_id}/...``)
 and a socket model that adds ``class_id``; both are validated strictly (``"5"`` is
 not a number, ``1`` is not a boolean) and refuse unknown fields.  Response
-shapes follow the "Shapes" section of ``spec/realtime.md``.
+shapes follow the "Shapes" section of docs/realtime.md.
 """
 
 from __future__ import annotations
@@ -39,6 +39,8 @@ __all__ = [
     "PollView",
     "PollVote",
     "PollVoteBody",
+    "PresenceList",
+    "PresenceOut",
     "QuestionAnswer",
     "QuestionAnswerBody",
     "QuestionAsk",
@@ -80,6 +82,11 @@ class ClassRef(RequestModel):
 
 class Resync(ClassRef):
     after_seq: int = Field(ge=0)
+
+
+class PresenceList(ClassRef):
+    offset: int = Field(default=0, ge=0, le=2**31 - 1)
+    limit: int = Field(default=100, ge=1, le=500)
 
 
 class ChatSendBody(RequestModel):
@@ -310,13 +317,20 @@ class You(ResponseModel):
     role: str
 
 
+class PresenceOut(ResponseModel):
+    """Who is online: the exact ``count`` and a page of ``users`` by name."""
+
+    count: int
+    users: list[UserRef]
+
+
 class Snapshot(BaseModel):
     model_config = ConfigDict(populate_by_name=True)
 
     class_: ClassDetail = Field(alias="class")
     you: You
     seq: int
-    presence: list[UserRef]
+    presence: PresenceOut
     hands: list[HandOut]
     polls: list[PollView]
     questions: list[QuestionOut]

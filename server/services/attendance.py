@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, and_, func, insert, select, update
+from sqlalchemy import ColumnElement, RowMapping, and_, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ..auth import Principal
@@ -17,6 +17,7 @@ from .context import ServiceContext
 
 __all__ = [
     "AttendanceService",
+    "attendance_rows",
     "close_intervals",
     "close_presence",
     "online_counts",
@@ -123,69 +124,77 @@ class AttendanceService:
         async with self._ctx.db.read() as conn:
             access = await load_class(conn, principal, class_id)
             require_host(access)
-            row = access.row
-            enrolled = set(
-                (
-                    await conn.scalars(
-                        select(enrollments.c.user_id).where(
-                            enrollments.c.org_id == row["org_id"],
-                            enrollments.c.course_id == row["course_id"],
-                        )
-                    )
-                ).all()
-            )
-            intervals = (
-                await conn.execute(
-                    select(
-                        _iv.user_id, _iv.guest_key, _iv.guest_name, _iv.started_at, _iv.ended_at
-                    ).where(_iv.class_id == class_id)
-                )
-            ).all()
-            people: dict[tuple[str, str], list[Interval]] = defaultdict(list)
-            guest_names: dict[str, str] = {}
-            for user_id, guest_key, guest_name, started, ended in intervals:
-                person = ("user", user_id) if user_id is not None else ("guest", guest_key or "")
-                people[person].append(Interval(started, ended))
-                if user_id is None:
-                    guest_names[guest_key or ""] = guest_name or "Guest"
-            for user_id in enrolled:
-                people.setdefault(("user", user_id), [])
-            user_ids = [key for kind, key in people if kind == "user"]
-            names = dict(
-                (
-                    await conn.execute(
-                        select(users.c.user_id, users.c.name).where(
-                            and_(users.c.org_id == row["org_id"], users.c.user_id.in_(user_ids))
-                        )
-                    )
-                ).all()
-            )
-        window_start = row["actual_start"] or row["scheduled_start"]
-        window_end = row["actual_end"] or (now if row["status"] == "live" else row["scheduled_end"])
-        scheduled = int((row["scheduled_end"] - row["scheduled_start"]).total_seconds())
-        report = []
-        for (kind, key), spans in people.items():
-            summary = summarize(
-                spans, window=(window_start, max(window_start, window_end)), now=now
-            )
-            percent, status = grade(
-                summary.attended_seconds,
-                scheduled,
+            return await attendance_rows(
+                conn,
+                access.row,
+                now=now,
                 present_percent=self._ctx.settings.attendance_present_percent,
             )
-            is_user = kind == "user"
-            report.append(
-                AttendanceRow(
-                    user_id=key if is_user else None,
-                    name=names.get(key, key) if is_user else guest_names[key],
-                    enrolled=is_user and key in enrolled,
-                    first_join=summary.first_join,
-                    last_leave=summary.last_leave,
-                    join_count=summary.join_count,
-                    attended_seconds=summary.attended_seconds,
-                    attended_percent=percent,
-                    status=status.value,
+
+
+async def attendance_rows(
+    conn: AsyncConnection, row: RowMapping, *, now: datetime, present_percent: float
+) -> list[AttendanceRow]:
+    """The attendance report of the class ``row``: enrolled students first, by name."""
+    class_id = row["id"]
+    enrolled = set(
+        (
+            await conn.scalars(
+                select(enrollments.c.user_id).where(
+                    enrollments.c.org_id == row["org_id"],
+                    enrollments.c.course_id == row["course_id"],
                 )
             )
-        report.sort(key=lambda r: (not r.enrolled, r.name.lower(), r.user_id or ""))
-        return report
+        ).all()
+    )
+    intervals = (
+        await conn.execute(
+            select(_iv.user_id, _iv.guest_key, _iv.guest_name, _iv.started_at, _iv.ended_at).where(
+                _iv.class_id == class_id
+            )
+        )
+    ).all()
+    people: dict[tuple[str, str], list[Interval]] = defaultdict(list)
+    guest_names: dict[str, str] = {}
+    for user_id, guest_key, guest_name, started, ended in intervals:
+        person = ("user", user_id) if user_id is not None else ("guest", guest_key or "")
+        people[person].append(Interval(started, ended))
+        if user_id is None:
+            guest_names[guest_key or ""] = guest_name or "Guest"
+    for user_id in enrolled:
+        people.setdefault(("user", user_id), [])
+    user_ids = [key for kind, key in people if kind == "user"]
+    names = dict(
+        (
+            await conn.execute(
+                select(users.c.user_id, users.c.name).where(
+                    and_(users.c.org_id == row["org_id"], users.c.user_id.in_(user_ids))
+                )
+            )
+        ).all()
+    )
+    window_start = row["actual_start"] or row["scheduled_start"]
+    window_end = row["actual_end"] or (now if row["status"] == "live" else row["scheduled_end"])
+    scheduled = int((row["scheduled_end"] - row["scheduled_start"]).total_seconds())
+    report = []
+    for (kind, key), spans in people.items():
+        summary = summarize(spans, window=(window_start, max(window_start, window_end)), now=now)
+        percent, status = grade(
+            summary.attended_seconds, scheduled, present_percent=present_percent
+        )
+        is_user = kind == "user"
+        report.append(
+            AttendanceRow(
+                user_id=key if is_user else None,
+                name=names.get(key, key) if is_user else guest_names[key],
+                enrolled=is_user and key in enrolled,
+                first_join=summary.first_join,
+                last_leave=summary.last_leave,
+                join_count=summary.join_count,
+                attended_seconds=summary.attended_seconds,
+                attended_percent=percent,
+                status=status.value,
+            )
+        )
+    report.sort(key=lambda r: (not r.enrolled, r.name.lower(), r.user_id or ""))
+    return report

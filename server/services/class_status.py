@@ -15,18 +15,36 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from ..db.tables import enrollments, live_classes
 from ..domain.lifecycle import ClassStatus
 from ..errors import Conflict, NotFound
+from ..outbound.outbox import EventType, emit_class
+from ..reminders.planner import local_time
+from ..settings import Settings
 from ..webhooks.google_jobs import enqueue_meet_pull
 from .attendance import close_intervals
 from .events import ClassEvent, append_event
 from .notifications import notify
+from .reports import finalize_attendance
 
-__all__ = ["notify_cancellation", "transition_in"]
+__all__ = ["notify_cancellation", "notify_reschedule", "transition_in"]
 
 _lc = live_classes.c
+# Providers whose own attendance report is reconciled after the class; attendance.finalized
+# is sent then (server/webhooks/zoom_report.py, server/webhooks/google_pull.py).
+REPORTING_PROVIDERS = frozenset({"zoom", "google_meet"})
+DEFAULT_PRESENT_PERCENT = Settings.model_fields["attendance_present_percent"].default
+_OUTBOUND = {
+    ClassStatus.LIVE: EventType.CLASS_STARTED,
+    ClassStatus.ENDED: EventType.CLASS_ENDED,
+    ClassStatus.CANCELLED: EventType.CLASS_CANCELLED,
+}
 
 
 async def transition_in(
-    conn: AsyncConnection, class_id: str, target: ClassStatus, *, at: datetime
+    conn: AsyncConnection,
+    class_id: str,
+    target: ClassStatus,
+    *,
+    at: datetime,
+    present_percent: float = DEFAULT_PRESENT_PERCENT,
 ) -> ClassEvent:
     """Move a class to ``target`` inside the caller's transaction; publish the event after.
 
@@ -41,6 +59,8 @@ async def transition_in(
     current = ClassStatus(row["status"])
     current.require_move(target)
     values: dict[str, Any] = {"status": target.value, "updated_at": at}
+    if target is ClassStatus.CANCELLED:
+        values["revision"] = _lc.revision + 1
     if target is ClassStatus.LIVE:
         values["actual_start"] = at
     elif row["actual_start"] is not None:
@@ -57,6 +77,10 @@ async def transition_in(
     if target is ClassStatus.ENDED and row["provider"] == "google_meet":
         # Meet sends no attendance or recording events: pull them once it is over.
         await enqueue_meet_pull(conn, class_id=class_id, org_id=row["org_id"], now=at)
+    await emit_class(conn, class_id, _OUTBOUND[target], at=at)
+    if target is ClassStatus.ENDED and row["provider"] not in REPORTING_PROVIDERS:
+        # Nothing more will come in about who attended: it is final now.
+        await finalize_attendance(conn, class_id, at=at, present_percent=present_percent)
     return await append_event(
         conn,
         class_id,
@@ -68,6 +92,33 @@ async def transition_in(
         },
         now=at,
     )
+
+
+async def notify_reschedule(
+    conn: AsyncConnection, row: RowMapping, new_start: datetime, *, at: datetime
+) -> None:
+    """Tell the enrolled students a class moved (in-app; e-mailed when SMTP is set up)."""
+    before = local_time(row["scheduled_start"], row["timezone"])
+    after = local_time(new_start, row["timezone"])
+    await notify(
+        conn,
+        org_id=row["org_id"],
+        user_ids=await _students(conn, row),
+        kind="class_rescheduled",
+        class_id=row["id"],
+        title=f"Moved: {row['title']}",
+        body=f"The live class \u201c{row['title']}\u201d now starts on {after} (was {before}).",
+        at=at,
+    )
+
+
+async def _students(conn: AsyncConnection, row: RowMapping) -> list[str]:
+    students = await conn.scalars(
+        select(enrollments.c.user_id).where(
+            enrollments.c.org_id == row["org_id"], enrollments.c.course_id == row["course_id"]
+        )
+    )
+    return list(students.all())
 
 
 async def notify_cancellation(conn: AsyncConnection, row: RowMapping, *, at: datetime) -> None:

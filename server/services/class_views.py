@@ -4,11 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import RowMapping, and_, func, or_, select
+from sqlalchemy import ColumnElement, RowMapping, and_, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ..auth import Principal
-from ..db.tables import attendance_intervals, class_participants, course_mentors, users
+from ..db.tables import (
+    attendance_intervals,
+    class_participants,
+    course_mentors,
+    live_classes,
+    recordings,
+    users,
+)
 from ..domain.lifecycle import ClassStatus
 from ..domain.roles import ClassRole
 from ..schemas.classes import ClassOut, ClassSettings, ParticipantOut
@@ -16,7 +23,92 @@ from ..schemas.common import UserRef
 from .attendance import online_counts
 from .recordings import recorded_classes
 
-__all__ = ["participant_passcode", "participants_of", "render_classes", "roles_in"]
+__all__ = [
+    "count_participants",
+    "list_classes",
+    "participant_passcode",
+    "participants_of",
+    "render_classes",
+]
+
+_lc = live_classes.c
+_iv = attendance_intervals.c
+
+
+async def list_classes(
+    conn: AsyncConnection,
+    principal: Principal,
+    conditions: list[ColumnElement[bool]],
+    *,
+    limit: int,
+    offset: int,
+) -> tuple[list[ClassOut], int]:
+    """One page of classes as ``principal`` sees them, and how many match, in one query.
+
+    What :func:`render_classes` shows, plus the count, with the per-class facts
+    (the caller teaches the course, online count, host's name, recordings) as
+    columns of the page's rows instead of five more queries.
+    """
+    viewer_teaches = exists().where(
+        course_mentors.c.org_id == _lc.org_id,
+        course_mentors.c.course_id == _lc.course_id,
+        course_mentors.c.user_id == principal.user_id,
+    )
+    online = (
+        select(func.count(func.distinct(_iv.user_id)))
+        .where(_iv.class_id == _lc.id, _iv.ended_at.is_(None), _iv.user_id.is_not(None))
+        .scalar_subquery()
+    )
+    host_name = (
+        select(users.c.name)
+        .where(users.c.org_id == _lc.org_id, users.c.user_id == _lc.host_user_id)
+        .scalar_subquery()
+    )
+    recorded = exists().where(recordings.c.class_id == _lc.id, recordings.c.deleted_at.is_(None))
+    rows = (
+        (
+            await conn.execute(
+                select(
+                    live_classes,
+                    viewer_teaches.label("viewer_teaches"),
+                    online.label("online_count"),
+                    host_name.label("host_name"),
+                    recorded.label("has_recordings"),
+                    func.count().over().label("matching"),
+                )
+                .where(*conditions)
+                .order_by(_lc.scheduled_start, _lc.id)
+                .limit(limit)
+                .offset(offset)
+            )
+        )
+        .mappings()
+        .all()
+    )
+    if rows:
+        total = int(rows[0]["matching"])
+    elif offset:  # past the end: the window count saw no row, count on its own
+        counted = select(func.count()).select_from(live_classes).where(*conditions)
+        total = int(await conn.scalar(counted) or 0)
+    else:
+        total = 0
+    items = []
+    for row in rows:
+        if row["host_user_id"] == principal.user_id:
+            role = ClassRole.HOST
+        elif principal.is_admin or row["viewer_teaches"]:
+            role = ClassRole.CO_HOST
+        else:
+            role = ClassRole.PARTICIPANT
+        names = (
+            {}
+            if row["host_name"] is None
+            else {(row["org_id"], row["host_user_id"]): row["host_name"]}
+        )
+        items.append(
+            render(row, role, int(row["online_count"] or 0), names, bool(row["has_recordings"]))
+        )
+    return items, total
 
 
 async def render_classes(
@@ -33,32 +125,6 @@ async def render_classes(
     ]
 
 
-async def roles_in(
-    conn: AsyncConnection, principal: Principal, rows: Sequence[RowMapping]
-) -> list[ClassRole]:
-    course_ids = {r["course_id"] for r in rows}
-    taught = set(
-        (
-            await conn.scalars(
-                select(course_mentors.c.course_id).where(
-                    course_mentors.c.org_id == principal.org_id,
-                    course_mentors.c.user_id == principal.user_id,
-                    course_mentors.c.course_id.in_(course_ids),
-                )
-            )
-        ).all()
-    )
-    roles: list[ClassRole] = []
-    for r in rows:
-        if r["host_user_id"] == principal.user_id:
-            roles.append(ClassRole.HOST)
-        elif principal.is_admin or r["course_id"] in taught:
-            roles.append(ClassRole.CO_HOST)
-        else:
-            roles.append(ClassRole.PARTICIPANT)
-    return roles
-
-
 async def _names(conn: AsyncConnection, rows: Sequence[RowMapping]) -> dict[tuple[str, str], str]:
     keys = {(r["org_id"], r["host_user_id"]) for r in rows}
     if not keys:
@@ -71,7 +137,23 @@ async def _names(conn: AsyncConnection, rows: Sequence[RowMapping]) -> dict[tupl
     return {(o, u): n for o, u, n in found.all()}
 
 
-async def participants_of(conn: AsyncConnection, class_id: str) -> list[ParticipantOut]:
+def _taking_part(class_id: str) -> ColumnElement[bool]:
+    cp = class_participants.c
+    return and_(cp.class_id == class_id, cp.removed_at.is_(None))
+
+
+async def count_participants(conn: AsyncConnection, class_id: str) -> int:
+    """How many took part and were not removed (the total of :func:`participants_of`)."""
+    found = await conn.scalar(
+        select(func.count()).select_from(class_participants).where(_taking_part(class_id))
+    )
+    return int(found or 0)
+
+
+async def participants_of(
+    conn: AsyncConnection, class_id: str, *, limit: int, offset: int = 0
+) -> list[ParticipantOut]:
+    """A page of those who took part, in order of first joining; ``online`` while present."""
     iv = attendance_intervals
     online_now = (
         select(iv.c.user_id)
@@ -94,8 +176,10 @@ async def participants_of(conn: AsyncConnection, class_id: str) -> list[Particip
                     users, and_(users.c.org_id == cp.org_id, users.c.user_id == cp.user_id)
                 )
             )
-            .where(cp.class_id == class_id, cp.removed_at.is_(None))
+            .where(_taking_part(class_id))
             .order_by(cp.first_joined_at, cp.user_id)
+            .limit(limit)
+            .offset(offset)
         )
     ).mappings()
     return [
@@ -140,6 +224,7 @@ def render(
             id=host_id, name=names.get((row["org_id"], host_id), host_id), role=ClassRole.HOST
         ),
         your_role=role.value,
+        series_id=row["series_id"],
         participant_count=online,
         is_recorded=has_recordings or row["auto_recording"] == "cloud",
         created_at=row["created_at"],

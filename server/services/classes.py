@@ -29,7 +29,8 @@ from ..domain.lifecycle import ClassStatus
 from ..domain.recording_access import Viewer
 from ..domain.roles import ClassRole
 from ..errors import Conflict, Forbidden, InvalidState, NotFound, bad_field
-from ..providers.base import Attendee
+from ..outbound.outbox import EventType, emit_class
+from ..providers.base import Attendee, Meeting
 from ..schemas.classes import (
     ClassCreate,
     ClassDetail,
@@ -41,12 +42,19 @@ from ..schemas.classes import (
     ParticipantOut,
     check_schedule,
 )
+from ..schemas.common import Page
 from ..webhooks.google_jobs import enqueue_channel_open
 from .access import ClassAccess, load_class, require_host, teaches
 from .attendance import close_intervals, open_interval
 from .class_meetings import meeting_columns, meeting_of, meeting_request, touches_provider
-from .class_status import transition_in
-from .class_views import participant_passcode, participants_of, render_classes, roles_in
+from .class_status import notify_reschedule, transition_in
+from .class_views import (
+    count_participants,
+    list_classes,
+    participant_passcode,
+    participants_of,
+    render_classes,
+)
 from .context import ServiceContext
 from .events import ClassEvent
 from .recordings import accessible_recordings
@@ -57,6 +65,7 @@ __all__ = ["ClassService", "record_participant"]
 
 _lc = live_classes.c
 APP_SOURCE = "app"
+PARTICIPANTS_IN_DETAIL = 100
 
 
 class ClassService:
@@ -92,55 +101,63 @@ class ClassService:
         if query.to is not None:
             conditions.append(_lc.scheduled_start <= query.to)
         async with self._ctx.db.read() as conn:
-            total = int(
-                await conn.scalar(select(func.count()).select_from(live_classes).where(*conditions))
-                or 0
+            return await list_classes(
+                conn, principal, conditions, limit=query.limit, offset=query.offset
             )
-            rows = (
-                (
-                    await conn.execute(
-                        select(live_classes)
-                        .where(*conditions)
-                        .order_by(_lc.scheduled_start, _lc.id)
-                        .limit(query.limit)
-                        .offset(query.offset)
-                    )
-                )
-                .mappings()
-                .all()
-            )
-            roles = await roles_in(conn, principal, rows)
-            items = await render_classes(conn, rows, roles)
-        return items, total
 
     async def get(self, principal: Principal, class_id: str) -> ClassDetail:
         async with self._ctx.db.read() as conn:
             access = await load_class(conn, principal, class_id)
             return await self.detail(conn, principal, access)
 
-    async def participants(self, principal: Principal, class_id: str) -> list[ParticipantOut]:
+    async def participants(
+        self, principal: Principal, class_id: str, page: Page
+    ) -> tuple[list[ParticipantOut], int]:
         async with self._ctx.db.read() as conn:
             await load_class(conn, principal, class_id)
-            return await participants_of(conn, class_id)
+            found = await participants_of(conn, class_id, limit=page.limit, offset=page.offset)
+            return found, await count_participants(conn, class_id)
 
     # -- scheduling ------------------------------------------------------------
 
     async def create(self, principal: Principal, body: ClassCreate) -> ClassDetail:
+        await self.require_scheduler(principal, body.course_id)
+        provider = self._ctx.providers.get(body.provider or self._ctx.settings.default_provider)
+        values = self.new_values(principal, body)
+        meeting = await provider.create_meeting(
+            meeting_request(
+                values, body.settings, host_email=principal.email, manual_join_url=body.join_url
+            )
+        )
+        try:
+            async with self._ctx.db.write() as conn:
+                await self.store(conn, principal, values, meeting)
+        except BaseException:
+            # Nothing half-done: the meeting we just made must not outlive the failed insert.
+            await provider.delete_meeting(meeting, principal.org_id)
+            raise
+        return await self.get(principal, values["id"])
+
+    async def require_scheduler(self, principal: Principal, course_id: str) -> None:
+        """404 for an unknown course; 403 unless a mentor of it or an admin."""
         async with self._ctx.db.read() as conn:
             course = await conn.scalar(
                 select(courses.c.course_id).where(
-                    courses.c.org_id == principal.org_id, courses.c.course_id == body.course_id
+                    courses.c.org_id == principal.org_id, courses.c.course_id == course_id
                 )
             )
             if course is None:
                 raise NotFound("no such course")
-            if not (principal.is_admin or await teaches(conn, principal, body.course_id)):
+            if not (principal.is_admin or await teaches(conn, principal, course_id)):
                 raise Forbidden("only the course's mentors and admins may schedule its classes")
-        provider_name = body.provider or self._ctx.settings.default_provider
-        provider = self._ctx.providers.get(provider_name)
-        class_id = secrets.token_hex(12)
-        values: dict[str, Any] = {
-            "id": class_id,
+
+    def new_values(
+        self, principal: Principal, body: ClassCreate, *, series_id: str | None = None
+    ) -> dict[str, Any]:
+        """The row of a new class (without its meeting columns and times of writing)."""
+        return {
+            "id": secrets.token_hex(12),
+            "series_id": series_id,
             "org_id": principal.org_id,
             "course_id": body.course_id,
             "title": body.title,
@@ -155,31 +172,27 @@ class ClassService:
             "settings": body.settings.model_dump(),
             "created_by": principal.user_id,
         }
-        meeting = await provider.create_meeting(
-            meeting_request(
-                values, body.settings, host_email=principal.email, manual_join_url=body.join_url
+
+    async def store(
+        self,
+        conn: AsyncConnection,
+        principal: Principal,
+        values: dict[str, Any],
+        meeting: Meeting,
+    ) -> None:
+        """Insert a new class whose meeting exists, in the caller's transaction."""
+        now = self._ctx.clock()
+        await remember_user(self._ctx.db, conn, principal)
+        await conn.execute(
+            insert(live_classes).values(
+                **values, created_at=now, updated_at=now, **meeting_columns(meeting)
             )
         )
-        now = self._ctx.clock()
-        try:
-            async with self._ctx.db.write() as conn:
-                await remember_user(self._ctx.db, conn, principal)
-                await conn.execute(
-                    insert(live_classes).values(
-                        **values, created_at=now, updated_at=now, **meeting_columns(meeting)
-                    )
-                )
-                if meeting.provider == "google_meet":
-                    # Calendar push notifications tell us when the event changes.
-                    window = timedelta(hours=self._ctx.settings.google_channel_renew_hours)
-                    await enqueue_channel_open(
-                        conn, org_id=principal.org_id, now=now, window=window
-                    )
-        except BaseException:
-            # Nothing half-done: the meeting we just made must not outlive the failed insert.
-            await provider.delete_meeting(meeting, principal.org_id)
-            raise
-        return await self.get(principal, class_id)
+        await emit_class(conn, values["id"], EventType.CLASS_SCHEDULED, at=now)
+        if meeting.provider == "google_meet":
+            # Calendar push notifications tell us when the event changes.
+            window = timedelta(hours=self._ctx.settings.google_channel_renew_hours)
+            await enqueue_channel_open(conn, org_id=principal.org_id, now=now, window=window)
 
     async def update(self, principal: Principal, class_id: str, body: ClassUpdate) -> ClassDetail:
         async with self._ctx.db.read() as conn:
@@ -210,6 +223,7 @@ class ClassService:
             meeting = await provider.update_meeting(meeting, request)
             changes.update(meeting_columns(meeting))
         changes["updated_at"] = self._ctx.clock()
+        changes["revision"] = _lc.revision + 1
         async with self._ctx.db.write() as conn:
             result = await conn.execute(
                 update(live_classes)
@@ -218,6 +232,9 @@ class ClassService:
             )
             if result.rowcount == 0:
                 raise InvalidState("the class ended or was cancelled meanwhile")
+            await emit_class(conn, class_id, EventType.CLASS_UPDATED, at=changes["updated_at"])
+            if (start, end) != (row["scheduled_start"], row["scheduled_end"]):
+                await notify_reschedule(conn, row, start, at=changes["updated_at"])
         return await self.get(principal, class_id)
 
     # -- lifecycle ---------------------------------------------------------------
@@ -254,7 +271,13 @@ class ClassService:
     ) -> ClassEvent:
         """Move a class to ``target`` and broadcast ``class:status``."""
         async with self._ctx.db.write() as conn:
-            event = await transition_in(conn, class_id, target, at=at or self._ctx.clock())
+            event = await transition_in(
+                conn,
+                class_id,
+                target,
+                at=at or self._ctx.clock(),
+                present_percent=self._ctx.settings.attendance_present_percent,
+            )
         await self._ctx.broadcaster.publish(event)
         return event
 
@@ -308,7 +331,7 @@ class ClassService:
         viewer = Viewer(principal.user_id, access.role, enrolled=True)
         return ClassDetail(
             **summary.model_dump(),
-            participants=await participants_of(conn, access.class_id),
+            participants=await participants_of(conn, access.class_id, limit=PARTICIPANTS_IN_DETAIL),
             recordings=await accessible_recordings(
                 conn, viewer, access.class_id, now=self._ctx.clock()
             ),

@@ -17,15 +17,21 @@ from ..db.tables import (
     questions,
 )
 from ..schemas.common import UserRef
-from ..schemas.interactions import InteractionOut, Snapshot, You
+from ..schemas.interactions import InteractionOut, PresenceOut, Snapshot, You
 from . import chat, hands
 from . import polls as polls_service
 from . import questions as questions_service
 from .access import ClassAccess, load_class
 from .classes import ClassService, record_participant
 from .context import ServiceContext
-from .redaction import participant_view
 from .users import remember_user
+from .visibility import (
+    participant_event,
+    question_scope,
+    response_id,
+    response_scope,
+    reveals_author,
+)
 
 __all__ = ["RESYNC_PAGE", "admit", "history", "resync", "snapshot"]
 
@@ -45,7 +51,7 @@ async def admit(ctx: ServiceContext, principal: Principal, class_id: str) -> Cla
 
 
 async def snapshot(
-    ctx: ServiceContext, principal: Principal, access: ClassAccess, online: list[UserRef]
+    ctx: ServiceContext, principal: Principal, access: ClassAccess, presence: PresenceOut
 ) -> Snapshot:
     """Everything a client needs after joining; ``seq`` is read first, so an event the
     client also receives live has ``seq`` above it only if the snapshot lacks it."""
@@ -62,7 +68,7 @@ async def snapshot(
             class_=detail,
             you=You(user=me, role=access.role.value),
             seq=seq,
-            presence=online,
+            presence=presence,
             hands=await hands.queue(conn, class_id),
             polls=await polls_service.views(conn, class_id, principal.user_id, is_host=is_host),
             questions=visible,
@@ -96,7 +102,10 @@ async def resync(
         return {"reset": True}
     is_host = access.role.is_host
     events = [
-        {"event": row.event, "data": row.data if is_host else participant_view(row.event, row.data)}
+        {
+            "event": row.event,
+            "data": row.data if is_host else participant_event(row.event, row.data),
+        }
         for row in rows
     ]
     last = rows[-1].seq if rows else after_seq
@@ -118,12 +127,13 @@ async def history(
 ) -> tuple[list[InteractionOut], int]:
     """Chat messages, questions and poll responses in time order; reactions are not stored.
 
-    Anonymous question authors are hidden from everyone but admins; anonymous
-    polls' responses show no one; hidden questions only to hosts.
+    What each viewer may see of each kind is :mod:`.visibility`'s rule: hidden
+    questions only to hosts, anonymous authors only to admins, a poll response
+    only to its voter and (when the poll is not anonymous) to hosts.
     """
     async with ctx.db.read() as conn:
         access = await load_class(conn, principal, class_id)
-        query = _history_query(class_id, kind, is_host=access.role.is_host)
+        query = _history_query(class_id, kind, principal.user_id, is_host=access.role.is_host)
         if query is None:
             return [], 0
         total = int(await conn.scalar(select(func.count()).select_from(query.subquery())) or 0)
@@ -137,11 +147,14 @@ async def history(
             .mappings()
             .all()
         )
-    return [_interaction(row, reveal=principal.is_admin) for row in rows], total
+    key = ctx.settings.encryption_key
+    reveal = reveals_author(is_admin=principal.is_admin, over_http=True)
+    return [_interaction(row, key, reveal=reveal) for row in rows], total
 
 
-def _history_query(class_id: str, kind: str | None, *, is_host: bool) -> Any:
+def _history_query(class_id: str, kind: str | None, user_id: str, *, is_host: bool) -> Any:
     m, q, p, v = chat_messages.c, questions.c, polls.c, poll_votes.c
+    no_poll = literal(None, chat_messages.c.id.type).label("poll_id")
     parts = []
     if kind in (None, "chat"):
         parts.append(
@@ -154,12 +167,10 @@ def _history_query(class_id: str, kind: str | None, *, is_host: bool) -> Any:
                 m.text.label("content"),
                 literal(False).label("anonymous"),
                 m.sent_at.label("created_at"),
+                no_poll,
             ).where(m.class_id == class_id, m.deleted_at.is_(None))
         )
     if kind in (None, "question"):
-        conditions = [q.class_id == class_id]
-        if not is_host:
-            conditions.append(q.hidden.is_(False))
         parts.append(
             select(
                 q.id,
@@ -170,11 +181,13 @@ def _history_query(class_id: str, kind: str | None, *, is_host: bool) -> Any:
                 q.text.label("content"),
                 q.anonymous.label("anonymous"),
                 q.asked_at.label("created_at"),
-            ).where(*conditions)
+                no_poll,
+            ).where(q.class_id == class_id, question_scope(is_host=is_host))
         )
     if kind in (None, "poll_response"):
         parts.append(
             select(
+                # An ordering key only: the id shown is response_id(), which names no one.
                 (v.poll_id + ":" + v.user_id).label("id"),
                 literal("poll_response").label("kind"),
                 v.user_id,
@@ -183,24 +196,36 @@ def _history_query(class_id: str, kind: str | None, *, is_host: bool) -> Any:
                 func.cast(v.choice, chat_messages.c.text.type).label("content"),
                 p.anonymous.label("anonymous"),
                 v.voted_at.label("created_at"),
+                v.poll_id,
             )
             .select_from(poll_votes.join(polls, polls.c.id == v.poll_id))
-            .where(p.class_id == class_id)
+            .where(p.class_id == class_id, response_scope(user_id=user_id, is_host=is_host))
         )
     if not parts:
         return None
     return parts[0] if len(parts) == 1 else union_all(*parts)
 
 
-def _interaction(row: Any, *, reveal: bool) -> InteractionOut:
-    show = reveal or not row["anonymous"]
+def _interaction(row: Any, key: str, *, reveal: bool) -> InteractionOut:
+    if row["kind"] == "poll_response":
+        # Anonymous poll: no author for anyone (the voter's own row included).
+        return InteractionOut(
+            id=response_id(key, row["poll_id"], row["user_id"]),
+            interaction_type="poll_response",
+            user=None if row["anonymous"] else _user(row),
+            content=row["content"],
+            is_anonymous=bool(row["anonymous"]),
+            created_at=row["created_at"],
+        )
     return InteractionOut(
         id=row["id"],
         interaction_type=row["kind"],
-        user=UserRef(id=row["user_id"], name=row["user_name"], role=row["user_role"])
-        if show
-        else None,
+        user=_user(row) if reveal or not row["anonymous"] else None,
         content=row["content"],
         is_anonymous=bool(row["anonymous"]),
         created_at=row["created_at"],
     )
+
+
+def _user(row: Any) -> UserRef:
+    return UserRef(id=row["user_id"], name=row["user_name"], role=row["user_role"])

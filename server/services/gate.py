@@ -1,6 +1,6 @@
 """Who may act in a class right now: membership, role, class state, feature switch, rate.
 
-The rules of ``spec/realtime.md`` "Who may do what" in one place, for every
+The rules of docs/realtime.md "Who may do what" in one place, for every
 interaction service:
 
 - the class must exist in the caller's organization (404) and the caller be a

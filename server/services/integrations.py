@@ -143,7 +143,7 @@ class IntegrationService:
                 "nonce": nonce,
                 "exp": datetime.now(UTC) + _STATE_TTL,
             },
-            self._settings.secret_key,
+            self._settings.encryption_key,
             algorithm="HS256",
         )
         return AuthorizeRedirect(provider.client.authorize_url(state, provider.redirect_uri), nonce)
@@ -163,7 +163,7 @@ class IntegrationService:
             raise BadRequest(f"{name} did not grant access: {error[:200]}")
         if not code or not state:
             raise BadRequest("the callback needs code and state", details=_missing(code, state))
-        claims = _verify_state(state, self._settings.secret_key, name)
+        claims = _verify_state(state, self._settings.encryption_key, name)
         if not cookie_nonce or not secrets.compare_digest(cookie_nonce, str(claims["nonce"])):
             raise Forbidden("this authorization was started in another browser session")
         await provider.client.exchange_code(str(claims["org"]), code, provider.redirect_uri)

@@ -11,13 +11,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import RowMapping, select, update
+from sqlalchemy import RowMapping, bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ..auth import Principal
+from ..db.database import upsert_in
 from ..db.tables import poll_votes, polls
-from ..domain.polls import Ballot, Tally, check_choice, participants_see_results, tally
+from ..domain.polls import Ballot, Tally, check_choice, tally
 from ..errors import Closed, Forbidden, NotFound
+from ..outbound.outbox import EventType, emit_class
 from ..schemas.common import UserRef
 from ..schemas.interactions import (
     ChoiceResults,
@@ -32,6 +34,7 @@ from .access import load_class
 from .context import ServiceContext
 from .events import Coalesced, append_event
 from .gate import Family, enter, new_id
+from .visibility import names_voters, sees_correct, sees_tally
 
 __all__ = ["close", "create", "listing", "poll_row", "results", "results_for", "views", "vote"]
 
@@ -40,7 +43,6 @@ _pv = poll_votes.c
 
 
 def render(row: RowMapping, *, is_host: bool) -> PollOut:
-    closed = row["status"] == "closed"
     return PollOut(
         id=row["id"],
         question=row["question"],
@@ -51,7 +53,7 @@ def render(row: RowMapping, *, is_host: bool) -> PollOut:
         status=row["status"],
         opened_at=row["opened_at"],
         closed_at=row["closed_at"],
-        correct=row["correct"] if is_host or closed else None,
+        correct=row["correct"] if sees_correct(is_host=is_host, status=row["status"]) else None,
     )
 
 
@@ -84,6 +86,23 @@ async def create(
     return poll
 
 
+# Built once (a vote is a hot path): the poll row under a share lock, and the ballot upsert.
+_POLL_TO_VOTE = (
+    select(polls)
+    .where(_p.id == bindparam("poll_id"), _p.class_id == bindparam("class_id"))
+    .with_for_update(read=True)
+)
+
+
+def _ballot_upsert(dialect: str) -> Any:
+    insert = upsert_in(dialect, poll_votes)
+    replaced = {name: insert.excluded[name] for name in ("choice", "voted_at", "user_name")}
+    return insert.on_conflict_do_update(index_elements=["poll_id", "user_id"], set_=replaced)
+
+
+_CAST_VOTE = {dialect: _ballot_upsert(dialect) for dialect in ("postgresql", "sqlite")}
+
+
 async def vote(
     ctx: ServiceContext, principal: Principal, class_id: str, poll_id: str, choice: Any
 ) -> None:
@@ -91,28 +110,21 @@ async def vote(
     actor = await enter(ctx, principal, class_id, family=Family.POLLS, participants_only=True)
     now = ctx.clock()
     async with ctx.db.write() as conn:
-        row = (
-            (
-                await conn.execute(
-                    select(polls)
-                    .where(_p.id == poll_id, _p.class_id == class_id)
-                    .with_for_update(read=True)
-                )
-            )
-            .mappings()
-            .first()
-        )
+        found = await conn.execute(_POLL_TO_VOTE, {"poll_id": poll_id, "class_id": class_id})
+        row = found.mappings().first()
         if row is None:
             raise NotFound("no such poll in this class")
         if row["status"] != "open":
             raise Closed("the poll is closed")
         stored = check_choice(row["kind"], len(row["options"]), choice)
-        values = {"choice": stored, "voted_at": now, "user_name": principal.name}
-        await conn.execute(
-            ctx.db.upsert(poll_votes)
-            .values(poll_id=poll_id, user_id=actor.user_id, **values)
-            .on_conflict_do_update(index_elements=["poll_id", "user_id"], set_=values)
-        )
+        ballot = {
+            "poll_id": poll_id,
+            "user_id": actor.user_id,
+            "choice": stored,
+            "voted_at": now,
+            "user_name": principal.name,
+        }
+        await conn.execute(_CAST_VOTE[conn.dialect.name], ballot)
     ctx.broadcaster.changed(class_id, Coalesced.RESULTS, poll_id)
 
 
@@ -139,6 +151,17 @@ async def close(
             raise Closed("the poll is already closed")
         poll = render(row, is_host=True)
         outcome = await results_for(conn, row, is_host=True)
+        # Voters are named only when the poll is not anonymous (as hosts see it).
+        await emit_class(
+            conn,
+            class_id,
+            EventType.POLL_CLOSED,
+            at=now,
+            extra={
+                "poll": poll.model_dump(mode="json"),
+                "results": outcome.model_dump(mode="json"),
+            },
+        )
         event = await append_event(
             conn,
             class_id,
@@ -157,9 +180,10 @@ async def results(
     async with ctx.db.read() as conn:
         access = await load_class(conn, principal, class_id)
         row = await poll_row(conn, class_id, poll_id)
-        if not access.role.is_host and not participants_see_results(row["results"], row["status"]):
+        is_host = access.role.is_host
+        if not sees_tally(is_host=is_host, results=row["results"], status=row["status"]):
             raise Forbidden("this poll's results are not visible to you now")
-        return await results_for(conn, row, is_host=access.role.is_host)
+        return await results_for(conn, row, is_host=is_host)
 
 
 async def results_for(conn: AsyncConnection, row: RowMapping, *, is_host: bool) -> Results:
@@ -173,7 +197,7 @@ async def results_for(conn: AsyncConnection, row: RowMapping, *, is_host: bool) 
     ).all()
     names = {user_id: name for user_id, name, _ in ballots}
     counted = tally(row["kind"], len(row["options"]), (Ballot(u, c) for u, _, c in ballots))
-    named = is_host and not row["anonymous"]
+    named = names_voters(is_host=is_host, anonymous=row["anonymous"])
     return _shape(row["kind"], counted, names if named else None)
 
 
@@ -220,7 +244,7 @@ async def views(
     )
     out = []
     for row in rows:
-        visible = is_host or participants_see_results(row["results"], row["status"])
+        visible = sees_tally(is_host=is_host, results=row["results"], status=row["status"])
         out.append(
             PollView(
                 **render(row, is_host=is_host).model_dump(),

@@ -24,6 +24,7 @@ from .context import ServiceContext
 from .events import Coalesced, append_event
 from .gate import Actor, Family, enter, new_id
 from .ratelimit import Limit
+from .visibility import question_scope, reveals_author
 
 __all__ = ["answer", "ask", "listing", "moderate", "render", "visible", "vote", "vote_counts"]
 
@@ -211,9 +212,7 @@ async def visible(
     offset: int = 0,
 ) -> tuple[list[QuestionOut], int]:
     """Questions the viewer may see (hidden ones for hosts only), in asking order."""
-    conditions = [_q.class_id == class_id]
-    if not is_host:
-        conditions.append(_q.hidden.is_(False))
+    conditions = [_q.class_id == class_id, question_scope(is_host=is_host)]
     total = int(await conn.scalar(select(func.count()).where(*conditions)) or 0)
     query = select(questions).where(*conditions).order_by(_q.asked_at, _q.id).offset(offset)
     if limit is not None:
@@ -242,7 +241,7 @@ async def listing(
             class_id,
             principal.user_id,
             is_host=access.role.is_host,
-            reveal_authors=principal.is_admin,
+            reveal_authors=reveals_author(is_admin=principal.is_admin, over_http=True),
             limit=limit,
             offset=offset,
         )

@@ -17,6 +17,7 @@ from sqlalchemy import RowMapping, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ..db.tables import recordings
+from ..outbound.outbox import EventType, emit_class
 from ..schemas.recordings import FileType
 from .context import ServiceContext
 
@@ -93,10 +94,11 @@ async def store_recording_files(
     """
     added = 0
     for file in files:
+        recording_id = secrets.token_hex(12)
         statement = (
             ctx.db.upsert(recordings)
             .values(
-                id=secrets.token_hex(12),
+                id=recording_id,
                 org_id=class_row["org_id"],
                 class_id=class_row["id"],
                 provider=file.provider,
@@ -122,8 +124,30 @@ async def store_recording_files(
             )
             .on_conflict_do_nothing(index_elements=["provider", "dedup_key"])
         )
-        added += int((await conn.execute(statement)).rowcount)
+        if (await conn.execute(statement)).rowcount:
+            added += 1
+            await emit_class(
+                conn,
+                class_row["id"],
+                EventType.RECORDING_AVAILABLE,
+                at=now,
+                extra={"recording": _announced(recording_id, file)},
+            )
     return added
+
+
+def _announced(recording_id: str, file: RecordingFile) -> dict[str, object]:
+    """What the platform learns of a new file; links are fetched through the API (grants)."""
+    return {
+        "id": recording_id,
+        "provider": file.provider,
+        "file_type": file_type_of(file.provider_file_type),
+        "provider_file_type": file.provider_file_type,
+        "recording_type": file.recording_type,
+        "file_name": file.file_name or _default_name(file),
+        "recording_start": file.recording_start,
+        "recording_end": file.recording_end,
+    }
 
 
 async def tombstone_recordings(

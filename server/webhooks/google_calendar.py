@@ -33,6 +33,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ..db.tables import live_classes
 from ..domain.lifecycle import ClassStatus
+from ..outbound.outbox import EventType, emit_class
 from ..providers.google_meet import GoogleClient
 from ..services.class_status import transition_in
 from ..services.context import ServiceContext
@@ -111,8 +112,14 @@ class CalendarChange:
         await conn.execute(
             update(live_classes)
             .where(_lc.id == row["id"], _lc.status == ClassStatus.SCHEDULED.value)
-            .values(scheduled_start=start, scheduled_end=end, updated_at=self._ctx.clock())
+            .values(
+                scheduled_start=start,
+                scheduled_end=end,
+                updated_at=self._ctx.clock(),
+                revision=_lc.revision + 1,
+            )
         )
+        await emit_class(conn, row["id"], EventType.CLASS_UPDATED, at=self._ctx.clock())
         return 1
 
 

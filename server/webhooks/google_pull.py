@@ -39,8 +39,10 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ..db.tables import attendance_intervals, live_classes
 from ..providers.google_meet import GoogleClient
+from ..schemas.text import without_control_characters
 from ..services.context import ServiceContext
 from ..services.recordings import RecordingFile, store_recording_files
+from ..services.reports import finalize_attendance
 from .inbox import ClaimedEvent, InboxStatus, Outcome
 
 __all__ = ["MeetPull"]
@@ -84,7 +86,8 @@ class MeetPull:
         async for record in self._client.conference_records(org_id, code):
             name = record["name"]
             async for person in self._client.participants(org_id, name):
-                guest_key, guest_name = _guest(person)
+                # Google's text is applied cleaned, like Zoom's (see server.schemas.text).
+                guest_key, guest_name = _guest(without_control_characters(person))
                 async for session in self._client.participant_sessions(org_id, person["name"]):
                     pulled.sessions.append(
                         _Session(
@@ -119,6 +122,12 @@ class MeetPull:
             await _keep_session(conn, row["id"], session)
         added = await store_recording_files(
             conn, self._ctx, row, pulled.files, now=self._ctx.clock()
+        )
+        await finalize_attendance(
+            conn,
+            row["id"],
+            at=self._ctx.clock(),
+            present_percent=self._ctx.settings.attendance_present_percent,
         )
         return Outcome(
             note=f"{len(pulled.sessions)} session(s), {added} new file(s)",

@@ -7,6 +7,10 @@ Lifecycle of a row (``status``)::
        +---- retry later --+--> failed (after max attempts; an admin may replay)
     rejected  (malformed body with a good signature; kept for audit, never processed)
 
+Intake stores concurrent deliveries together (:class:`~server.db.group_commit.GroupCommit`):
+one ``INSERT ... ON CONFLICT DO NOTHING`` per batch, each caller answered
+with its own row id once the batch committed.
+
 Claiming is a conditional ``UPDATE``, so several processes can run workers on
 one database without taking the same row.  A row stays ``processing`` only
 for a lease; if its worker dies (kill -9), the lease runs out and another
@@ -23,12 +27,13 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, or_, select, update
+from sqlalchemy import ColumnElement, and_, bindparam, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ..db import Database
 from ..db.database import upsert_in
+from ..db.group_commit import GroupCommit
 from ..db.tables import webhook_events
 from ..errors import Conflict, InvalidState, NotFound
 from ..services.events import ClassEvent
@@ -89,6 +94,22 @@ class Outcome:
     after_commit: list[ClassEvent] = field(default_factory=list)
 
 
+# Built once: the worker runs it for every event.
+_FINISH = (
+    update(webhook_events)
+    .where(_w.id == bindparam("event_id"))
+    .values(
+        status=bindparam("status"),
+        note=bindparam("note"),
+        org_id=func.coalesce(bindparam("outcome_org", type_=_w.org_id.type), _w.org_id),
+        class_id=bindparam("class_id"),
+        processed_at=bindparam("processed_at"),
+        lease_until=None,
+        last_error=None,
+    )
+)
+
+
 class Inbox:
     def __init__(
         self,
@@ -102,10 +123,43 @@ class Inbox:
         self._max_attempts = max_attempts
         self._retry_base = retry_base_seconds
         self._retry_cap = retry_cap_seconds
+        self._intake = GroupCommit(self._store_pending)
 
     async def accept(self, event: IncomingEvent, *, now: datetime) -> tuple[int, bool]:
         """Store a pending event; ``(id, duplicate)``.  A redelivery returns the first id."""
-        return await self._insert(event, InboxStatus.PENDING, now=now)
+        return await self._intake.submit((event, now))
+
+    async def _store_pending(
+        self, batch: list[tuple[IncomingEvent, datetime]]
+    ) -> list[tuple[int, bool]]:
+        """One batch of :meth:`accept`: a key seen twice (in the table or in the batch)
+        is stored once and answered with the first row's id, ``duplicate`` after that."""
+        keys = [(event.provider, event.dedup_key) for event, _ in batch]
+        first = {key: at for at, key in reversed(list(enumerate(keys)))}
+        rows = [_row(batch[at][0], InboxStatus.PENDING, now=batch[at][1]) for at in first.values()]
+        async with self._db.write() as conn:
+            statement = (
+                upsert_in(conn.dialect.name, webhook_events)
+                .on_conflict_do_nothing(index_elements=["provider", "dedup_key"])
+                .returning(_w.id, _w.provider, _w.dedup_key)
+            )
+            stored = (await conn.execute(statement, rows)).all()
+            ids = {(row.provider, row.dedup_key): int(row.id) for row in stored}
+            fresh = set(ids)
+            if missing := first.keys() - fresh:
+                earlier = await conn.execute(
+                    select(_w.id, _w.provider, _w.dedup_key).where(
+                        _w.dedup_key.in_([key for _, key in missing])
+                    )
+                )
+                ids.update(
+                    {
+                        (row.provider, row.dedup_key): int(row.id)
+                        for row in earlier
+                        if (row.provider, row.dedup_key) in missing
+                    }
+                )
+        return [(ids[key], not (key in fresh and first[key] == at)) for at, key in enumerate(keys)]
 
     async def reject(self, event: IncomingEvent, *, now: datetime, reason: str) -> int:
         """Keep a malformed delivery for audit; it is never processed."""
@@ -184,17 +238,15 @@ class Inbox:
     ) -> None:
         """Record the outcome; call in the same transaction as the effect."""
         await conn.execute(
-            update(webhook_events)
-            .where(_w.id == event.id)
-            .values(
-                status=outcome.status.value,
-                note=outcome.note[:300] if outcome.note else None,
-                org_id=func.coalesce(outcome.org_id, _w.org_id),
-                class_id=outcome.class_id,
-                processed_at=now,
-                lease_until=None,
-                last_error=None,
-            )
+            _FINISH,
+            {
+                "event_id": event.id,
+                "status": outcome.status.value,
+                "note": outcome.note[:300] if outcome.note else None,
+                "outcome_org": outcome.org_id,
+                "class_id": outcome.class_id,
+                "processed_at": now,
+            },
         )
 
     async def retry_later(

@@ -76,9 +76,8 @@ class WebhookWorker:
         """Process everything due now; returns how many events were handled."""
         handled = 0
         while claimed := await self._inbox.claim_due(now=self._ctx.clock(), lease=self._lease):
-            for event in claimed:
-                await self._process(event)
-                handled += 1
+            await self._process(claimed)
+            handled += len(claimed)
         return handled
 
     async def _run(self) -> None:
@@ -92,36 +91,63 @@ class WebhookWorker:
                 await asyncio.wait_for(self._wakeup.wait(), self._poll)
             self._wakeup.clear()
 
-    async def _process(self, event: ClaimedEvent) -> None:
-        handler = self._handlers.get(event.provider)
-        try:
-            if isinstance(handler, PreparingHandler):
-                event = await handler.prepare(event)
-            async with self._ctx.db.write() as conn:
-                outcome = (
-                    await handler.apply(conn, event)
-                    if handler
-                    else Outcome(InboxStatus.IGNORED, note=f"no handler for {event.provider}")
-                )
-                await self._inbox.finish(conn, event, outcome, now=self._ctx.clock())
-        except Exception as exc:
-            status = await self._inbox.retry_later(
-                event,
-                f"{type(exc).__name__}: {exc}",
-                now=self._ctx.clock(),
-                owner=await self._owner(handler, event),
-            )
-            log.warning(
-                "webhook event %d (%s) failed on attempt %d: %s; now %s",
-                event.id,
-                event.event_type,
-                event.attempts,
-                exc,
-                status.value,
-            )
-            return
-        for published in outcome.after_commit:
-            await self._ctx.broadcaster.publish(published)
+    async def _process(self, claimed: list[ClaimedEvent]) -> None:
+        """One claimed batch in one transaction, each event in a savepoint of its own.
+
+        An event's effect and its move to ``done`` still commit together, and
+        an event that fails rolls back to its savepoint alone and is retried
+        later; the batch saves a transaction (and a pooled connection) per event.
+        """
+        ready: list[tuple[ClaimedEvent, EffectHandler | None]] = []
+        failed: list[tuple[ClaimedEvent, EffectHandler | None, Exception]] = []
+        for event in claimed:
+            handler = self._handlers.get(event.provider)
+            try:
+                if isinstance(handler, PreparingHandler):
+                    event = await handler.prepare(event)
+            except Exception as exc:
+                failed.append((event, handler, exc))
+                continue
+            ready.append((event, handler))
+        published = []
+        async with self._ctx.db.write() as conn:
+            for event, handler in ready:
+                try:
+                    async with conn.begin_nested():
+                        outcome = (
+                            await handler.apply(conn, event)
+                            if handler
+                            else Outcome(
+                                InboxStatus.IGNORED, note=f"no handler for {event.provider}"
+                            )
+                        )
+                        await self._inbox.finish(conn, event, outcome, now=self._ctx.clock())
+                except Exception as exc:
+                    failed.append((event, handler, exc))
+                    continue
+                published += outcome.after_commit
+        for event, handler, error in sorted(failed, key=lambda failure: failure[0].id):
+            await self._retry(event, handler, error)
+        for event_out in published:
+            await self._ctx.broadcaster.publish(event_out)
+
+    async def _retry(
+        self, event: ClaimedEvent, handler: EffectHandler | None, exc: Exception
+    ) -> None:
+        status = await self._inbox.retry_later(
+            event,
+            f"{type(exc).__name__}: {exc}",
+            now=self._ctx.clock(),
+            owner=await self._owner(handler, event),
+        )
+        log.warning(
+            "webhook event %d (%s) failed on attempt %d: %s; now %s",
+            event.id,
+            event.event_type,
+            event.attempts,
+            exc,
+            status.value,
+        )
 
     async def _owner(
         self, handler: EffectHandler | None, event: ClaimedEvent

@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 
 from pydantic import ValidationError
-from sqlalchemy import RowMapping, func, select, update
+from sqlalchemy import RowMapping, bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ..db.tables import attendance_intervals, live_classes
@@ -36,6 +36,11 @@ _ORPHAN = "|leave-first"
 _iv = attendance_intervals.c
 
 _NO_PARTICIPANT = Outcome(InboxStatus.IGNORED, note="participant event without a participant")
+
+# Built once: every event looks its class up.
+_CLASS_OF_MEETING = select(live_classes).where(
+    live_classes.c.provider == "zoom", live_classes.c.provider_meeting_id == bindparam("meeting")
+)
 
 Effect = Callable[[AsyncConnection, RowMapping, ZoomEnvelope], Awaitable[Outcome]]
 
@@ -69,18 +74,8 @@ class ZoomEffects:
         meeting = event.payload.get("payload", {}).get("object", {}).get("id")
         if meeting is None:
             return None
-        return (
-            (
-                await conn.execute(
-                    select(live_classes).where(
-                        live_classes.c.provider == "zoom",
-                        live_classes.c.provider_meeting_id == str(meeting),
-                    )
-                )
-            )
-            .mappings()
-            .first()
-        )
+        found = await conn.execute(_CLASS_OF_MEETING, {"meeting": str(meeting)})
+        return found.mappings().first()
 
     async def apply(self, conn: AsyncConnection, event: ClaimedEvent) -> Outcome:
         if event.event_type == REPORT_JOB:

@@ -29,6 +29,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ..db.tables import attendance_intervals, live_classes
 from ..providers.zoom import ZoomClient
+from ..schemas.text import without_control_characters
+from ..services.context import ServiceContext
+from ..services.reports import finalize_attendance
 from .inbox import ClaimedEvent, InboxStatus, IncomingEvent, Outcome, enqueue
 from .zoom_people import PROVIDER_SOURCE, attendee_columns
 
@@ -69,13 +72,15 @@ async def queue_report_pull(
 
 
 class ZoomReportPull:
-    def __init__(self, client: ZoomClient) -> None:
+    def __init__(self, client: ZoomClient, ctx: ServiceContext) -> None:
         self._client = client
+        self._ctx = ctx
 
     async def prepare(self, event: ClaimedEvent) -> ClaimedEvent:
         payload = event.payload
+        # Zoom's text is applied cleaned, like its webhooks (see server.schemas.text).
         rows = [
-            row
+            without_control_characters(row)
             async for row in self._client.participants_report(
                 str(payload["org_id"]), str(payload["meeting_uuid"])
             )
@@ -138,6 +143,12 @@ class ZoomReportPull:
             )
             keys_seen.add(key)
             added += 1
+        await finalize_attendance(
+            conn,
+            klass["id"],
+            at=self._ctx.clock(),
+            present_percent=self._ctx.settings.attendance_present_percent,
+        )
         return Outcome(
             note=f"{added} interval(s) added from {len(report)} report row(s)",
             org_id=klass["org_id"],

@@ -35,6 +35,8 @@ async def test_anonymous_author_never_leaks(platform: Platform) -> None:
         assert over_http.status_code == 201, over_http.text
         await author.ok("question:vote", {"class_id": class_id, "question_id": qid, "up": True})
         await pupil.ok("question:vote", {"class_id": class_id, "question_id": qid, "up": True})
+        # Before hiding it: counts of a hidden question are not broadcast.
+        await host.wait_for("question:votes", lambda d: d["votes"][0]["votes"] == 2)
         for action in ("pin", "hide", "unhide"):
             await host.ok(
                 "question:moderate", {"class_id": class_id, "question_id": qid, "action": action}
@@ -42,7 +44,6 @@ async def test_anonymous_author_never_leaks(platform: Platform) -> None:
         await host.ok(
             "question:answer", {"class_id": class_id, "question_id": qid, "text": "answer"}
         )
-        await host.wait_for("question:votes", lambda d: d["votes"][0]["votes"] == 2)
         seen: list[object] = [asked, over_http.json()]
         for client in (host, pupil):
             seen.extend(client.events)

@@ -18,7 +18,7 @@ async def test_serves_locally_without_redis(platform: Platform) -> None:
         async with connected(lonely.url, platform.mentor, platform.students[0]) as (host, pupil):
             await host.join(class_id)
             snap = await pupil.join(class_id)
-            assert {u["id"] for u in snap["presence"]} == {
+            assert {u["id"] for u in snap["presence"]["users"]} == {
                 platform.mentor.user_id,
                 platform.students[0].user_id,
             }

@@ -22,7 +22,8 @@ async def test_join_and_chat(platform: Platform) -> None:
             "chat",
             "resources",
         }
-        assert {u["id"] for u in snap["presence"]} == {mentor.user_id, student.user_id}
+        assert snap["presence"]["count"] == 2
+        assert {u["id"] for u in snap["presence"]["users"]} == {mentor.user_id, student.user_id}
         ack = await pupil.ok("chat:send", {"class_id": class_id, "text": "  hello  "})
         assert ack["message"]["text"] == "hello"
         got = await host.wait_for("chat:message")

@@ -210,14 +210,19 @@ async def test_presence_and_leave(platform: Platform) -> None:
     ):
         await host.join(class_id)
         await alice.join(class_id)
-        update = await host.wait_for("presence:update", lambda d: len(d["online"]) == 2)
-        assert {u["id"] for u in update["online"]} == {
-            platform.mentor.user_id,
-            platform.students[0].user_id,
+        update = await host.wait_for("presence:update", lambda d: d["count"] == 2)
+        assert update["left"] == [] and update["truncated"] is False
+        assert set(host.online(class_id)) == {platform.mentor.user_id, platform.students[0].user_id}
+        assert host.online(class_id)[platform.students[0].user_id] == {
+            "id": platform.students[0].user_id,
+            "name": platform.students[0].name,
+            "role": "participant",
         }
         await alice.ok("class:leave", {"class_id": class_id})
         gone = await host.wait_for("presence:update", lambda d: bool(d["left"]))
         assert [u["id"] for u in gone["left"]] == [platform.students[0].user_id]
+        assert gone["count"] == 1 and gone["joined"] == []
+        assert set(host.online(class_id)) == {platform.mentor.user_id}
         await alice.ok("chat:send", {"class_id": class_id, "text": "still allowed"})
         assert not alice.received("chat:message")  # left the room
     report = await platform.call("GET", f"/api/live-classes/{class_id}/attendance", platform.mentor)

@@ -25,11 +25,9 @@ async def test_two_processes_act_as_one(platform: Platform) -> None:
         start = (await host.join(class_id))["seq"]
         await alice.join(class_id)
         await bob.join(class_id)
-        update = await host.wait_for("presence:update", lambda d: len(d["online"]) == 3)
-        assert {u["id"] for u in update["online"]} == {
-            platform.mentor.user_id,
-            *(s.user_id for s in platform.students),
-        }
+        everyone = {platform.mentor.user_id, *(s.user_id for s in platform.students)}
+        for client in (host, alice, bob):
+            await client.wait_for_online(class_id, everyone)
 
         async def chatter(client: Client, n: int) -> None:
             for i in range(n):
@@ -66,8 +64,10 @@ async def test_two_processes_act_as_one(platform: Platform) -> None:
             "participant:remove", {"class_id": class_id, "user_id": platform.students[1].user_id}
         )
         await bob.wait_for("participant:removed")
-        gone = await host.wait_for("presence:update", lambda d: len(d["online"]) == 2)
-        assert platform.students[1].user_id not in {u["id"] for u in gone["online"]}
+        gone = await host.wait_for("presence:update", lambda d: bool(d["left"]))
+        assert [u["id"] for u in gone["left"]] == [platform.students[1].user_id]
+        await host.wait_for_online(class_id, everyone - {platform.students[1].user_id})
+
 
 
 async def test_a_process_reads_only_the_classes_it_has_members_in(platform: Platform) -> None:

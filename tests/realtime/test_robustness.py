@@ -117,11 +117,16 @@ async def test_presence_of_a_dead_process_is_closed(platform: Platform) -> None:
             dead = Presence(db, "dead-proc", redis=client, prefix=prefix, ttl=3)
             await dead.enter(class_id, user, "sid-1")
             await dead.heartbeat()
-            assert [u.id for u in await dead.online(class_id)] == [user.id]
+            assert await dead.page(class_id, 0, 100) == (1, [user])
             await client.zadd(f"{prefix}:procs", {"dead-proc": time.time() - 60})
             survivor = Presence(db, "survivor", redis=client, prefix=prefix, ttl=3)
-            assert await survivor.online(class_id) == []
+            changes: list[tuple[str, bool, UserRef]] = []
+            survivor.on_change(lambda *change: changes.append(change))
+            assert await survivor.count(class_id) == 1  # until someone notices
             await survivor.sweep()
+            assert changes == [(class_id, False, user)]
+            assert await survivor.page(class_id, 0, 100) == (0, [])
+            assert await client.keys(f"{prefix}:*:{class_id}*") == []
             await client.aclose()
         async with db.read() as conn:
             open_rows = (

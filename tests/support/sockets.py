@@ -22,6 +22,7 @@ class Client:
         self.sio = socketio.AsyncClient(reconnection=False)
         self.events: list[tuple[str, Any]] = []
         self._changed = asyncio.Event()
+        self._presence: dict[str, tuple[int, list[dict[str, Any]]]] = {}
 
         async def record(event: str, data: Any = None) -> None:
             self.events.append((event, data))
@@ -46,8 +47,47 @@ class Client:
         return result
 
     async def join(self, class_id: str) -> dict[str, Any]:
+        before = len(self.events)
         snapshot: dict[str, Any] = (await self.ok("class:join", {"class_id": class_id}))["snapshot"]
+        self._presence[class_id] = (before, snapshot["presence"]["users"])
         return snapshot
+
+    def online(self, class_id: str) -> dict[str, dict[str, Any]]:
+        """Who this client believes is online: the snapshot's users with every
+        ``presence:update`` since the join applied (exact while fewer than 100
+        are online and no update was truncated)."""
+        since, users = self._presence[class_id]
+        online = {u["id"]: u for u in users}
+        for event, data in self.events[since:]:
+            if event == "presence:update" and data["class_id"] == class_id:
+                for user in data["left"]:
+                    online.pop(user["id"], None)
+                online.update((user["id"], user) for user in data["joined"])
+        return online
+
+    async def wait_for_online(
+        self, class_id: str, user_ids: set[str], *, within: float = 10
+    ) -> dict[str, Any]:
+        """Until :meth:`online` is ``user_ids`` and the last update's count agrees; that update."""
+
+        async def settled() -> dict[str, Any]:
+            while True:
+                updates = [
+                    d
+                    for e, d in self.events
+                    if e == "presence:update" and d["class_id"] == class_id
+                ]
+                if (
+                    updates
+                    and updates[-1]["count"] == len(user_ids)
+                    and set(self.online(class_id)) == user_ids
+                ):
+                    last: dict[str, Any] = updates[-1]
+                    return last
+                self._changed.clear()
+                await self._changed.wait()
+
+        return await asyncio.wait_for(settled(), within)
 
     def received(self, name: str) -> list[Any]:
         return [data for event, data in self.events if event == name]

@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 
-from server.domain.polls import Ballot, check_choice, participants_see_results, tally
+from server.domain.polls import Ballot, check_choice, tally
 from server.errors import BadRequest
 from server.realtime.coalesce import Coalescer
-from server.services.redaction import participant_view
+from server.services.visibility import participant_event, sees_tally
 
 
 @pytest.mark.parametrize(
@@ -64,15 +64,16 @@ def test_tallies() -> None:
 
 
 def test_results_visibility() -> None:
-    assert participants_see_results("live", "open")
-    assert not participants_see_results("on_close", "open")
-    assert participants_see_results("on_close", "closed")
-    assert not participants_see_results("hosts", "closed")
+    assert sees_tally(is_host=False, results="live", status="open")
+    assert not sees_tally(is_host=False, results="on_close", status="open")
+    assert sees_tally(is_host=False, results="on_close", status="closed")
+    assert not sees_tally(is_host=False, results="hosts", status="closed")
+    assert sees_tally(is_host=True, results="hosts", status="open")
 
 
 def test_participant_view() -> None:
     chat = {"class_id": "c", "seq": 1, "message": {"id": "m"}}
-    assert participant_view("chat:message", chat) is chat
+    assert participant_event("chat:message", chat) is chat
     hidden = {
         "question": {
             "id": "q",
@@ -84,14 +85,14 @@ def test_participant_view() -> None:
             "voted": False,
         }
     }
-    assert participant_view("question:updated", hidden)["question"]["text"] == ""
+    assert participant_event("question:updated", hidden)["question"]["text"] == ""
     closed = {"poll": {"results": "hosts", "status": "closed"}, "results": {"total": 1}}
-    assert participant_view("poll:closed", closed)["results"] is None
+    assert participant_event("poll:closed", closed)["results"] is None
     shown = {
         "poll": {"results": "live", "status": "closed"},
         "results": {"total": 1, "voters": [[]]},
     }
-    assert participant_view("poll:closed", shown)["results"] == {"total": 1}
+    assert participant_event("poll:closed", shown)["results"] == {"total": 1}
 
 
 async def test_coalescer_rate_and_final_state() -> None:

@@ -60,6 +60,7 @@ async def test_pending_events_survive_a_kill_9(backend: Backend, tmp_path: Path)
         env = cli_env(
             LIVECLASS_DATABASE_URL=database_url,
             LIVECLASS_JWT_SECRET=TEST_SECRET,
+            LIVECLASS_SECRET_KEY=TEST_SECRET,
             LIVECLASS_ZOOM_WEBHOOK_SECRET=ZOOM_WEBHOOK_SECRET,
             LIVECLASS_ZOOM_ACCOUNT_ID=zoom.account_id,
             LIVECLASS_ZOOM_CLIENT_ID=zoom.client_id,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 
 from server.db import Database
@@ -66,5 +67,26 @@ async def test_backoff_grows_and_ends_in_failed(backend: Backend) -> None:
             org_id=None, status=InboxStatus.FAILED, provider="zoom", limit=100, offset=0
         )
         assert event_id in [r["id"] for r in rows]
+    finally:
+        await db.dispose()
+
+
+async def test_concurrent_deliveries_are_stored_once_per_key(backend: Backend) -> None:
+    db = Database(backend.database_url)
+    inbox = Inbox(db, max_attempts=3, retry_base_seconds=10)
+    try:
+        tag = f"{id(db)}-{NOW.timestamp()}"
+        earlier, _ = await inbox.accept(event(f"stored-{tag}"), now=NOW)
+        keys = [f"a-{tag}", f"stored-{tag}", f"b-{tag}", f"a-{tag}", f"a-{tag}"]
+        answers = await asyncio.gather(*(inbox.accept(event(key), now=NOW) for key in keys))
+        a_first, stored_again, b_only, a_second, a_third = answers
+        assert not a_first[1] and not b_only[1]
+        assert stored_again == (earlier, True)
+        assert a_second == a_third == (a_first[0], True)
+        rows, _ = await inbox.list(
+            org_id=None, status=InboxStatus.PENDING, provider="zoom", limit=100, offset=0
+        )
+        mine = sorted(r["dedup_key"] for r in rows if r["dedup_key"].endswith(tag))
+        assert mine == sorted({f"stored-{tag}", f"a-{tag}", f"b-{tag}"})
     finally:
         await db.dispose()

@@ -45,6 +45,16 @@ const c = { class_id: classId };
 const joined = await Promise.all([mentor, s1, s2].map((s) => call(s, "class:join", c)));
 summary.joinedRoles = joined.map((a) => a.snapshot.you.role);
 summary.snapshotKeys = Object.keys(joined[0].snapshot).sort();
+summary.snapshotPresenceKeys = Object.keys(joined[0].snapshot.presence).sort();
+
+// Presence: the exact count with deltas; the names page by page.
+const everyone = await waitFor(mentor, "presence:update", (d) => d.count === 3);
+summary.presenceUpdateKeys = Object.keys(everyone).sort();
+const listed = await call(s1, "presence:list", { ...c, limit: 2 });
+summary.presenceList = { count: listed.count, names: listed.users.map((u) => u.name) };
+const rest = await call(s1, "presence:list", { ...c, offset: 2 });
+summary.presenceRest = rest.users.map((u) => u.name);
+summary.presenceBadLimit = (await call(s1, "presence:list", { ...c, limit: 501 })).error.code;
 
 const sent = await call(s1, "chat:send", { ...c, text: "hello from node" });
 summary.chatSeen = (await waitFor(s2, "chat:message")).message.text;

@@ -1,0 +1,1 @@
+"""Reminders before classes, and the e-mail that carries them and other notices."""
