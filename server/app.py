@@ -62,6 +62,7 @@ from .providers.zoom import ZoomClient, ZoomProvider
 from .providers.zoom_recordings import ZoomRecordings
 from .realtime import handlers
 from .realtime.broker import Broker
+from .realtime.fastpath import install as install_fanout
 from .realtime.hub import Hub
 from .realtime.presence import Presence
 from .realtime.server import create_socket_server
@@ -122,10 +123,9 @@ def create_app(
         tokens,
         metrics,
         cors_origins=settings.cors_origins,
-        redis_url=settings.redis_url,
-        redis_prefix=settings.redis_prefix,
         max_event_bytes=settings.socket_max_event_bytes,
     )
+    fanout = install_fanout(sio, metrics, max_unsent_bytes=settings.socket_max_unsent_bytes)
     db = Database(settings.database_url, pool_size=settings.database_pool_size)
     redis = aioredis.from_url(settings.redis_url) if settings.redis_url else None
     presence = Presence(
@@ -136,14 +136,13 @@ def create_app(
         ttl=settings.presence_ttl_seconds,
     )
     broker = Broker(
-        sio,
         metrics,
         presence,
         redis=redis,
         prefix=settings.redis_prefix,
         interval=settings.presence_ttl_seconds / 3,
     )
-    hub = Hub(sio, db, presence, broker)
+    hub = Hub(sio, db, presence, broker, fanout)
     box = SecretBox(settings.encryption_key)
     credentials = DatabaseCredentialStore(db, box)
     zoom = ZoomClient.from_settings(settings, store=credentials)

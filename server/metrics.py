@@ -34,6 +34,17 @@ class Metrics:
             registry=self.registry,
         )
         self.broker_up.set(1)
+        self.slow_clients_disconnected = Counter(
+            "liveclass_slow_clients_disconnected",
+            "Sockets aborted because their unsent bytes passed the limit.",
+            registry=self.registry,
+        )
+        self.fanout_deliveries = Counter(
+            "liveclass_fanout_deliveries",
+            "Broadcast deliveries by path: one shared frame written, or queued per socket.",
+            ["path"],
+            registry=self.registry,
+        )
 
     def render(self) -> bytes:
         return generate_latest(self.registry)

@@ -84,6 +84,11 @@ class Settings(BaseSettings):
     websocket_compression: bool = Field(
         default=False, description="permessage-deflate on websockets (doubles memory per client)"
     )
+    socket_max_unsent_bytes: int = Field(
+        default=1_048_576,
+        ge=65_536,
+        description="A socket with more bytes than this not yet sent is disconnected (slow reader)",
+    )
 
     # -- classes and attendance ------------------------------------------------
     default_provider: ProviderName = "jitsi"

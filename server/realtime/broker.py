@@ -1,19 +1,24 @@
-"""This process's link to Redis: health, self-repair, and a control channel between processes.
+"""This process's link to Redis: health, self-repair, per-class broadcast channels, control.
 
+- Broadcasts: each class has its own channel (``{prefix}:class:{id}``) and a
+  process subscribes only to the classes it has sockets in (on the first
+  local member, unsubscribed after the last), so a process reads only the
+  traffic it delivers.  A message carries the room and the Socket.IO packet
+  already encoded; the receiver hands it to :class:`.fastpath.Fanout` (one
+  frame for all its sockets).  A process delivers its own broadcasts locally
+  first and skips them when Redis echoes them back.  One publisher task
+  sends them in emit order, pipelined; while Redis is down they are dropped
+  (logged) and clients of other processes recover with ``class:resync``.
 - A heartbeat every ``ttl / 3`` seconds pings Redis, sets ``metrics.broker_up``,
-  refreshes presence and sweeps dead processes.  Redis being down is logged
-  once per outage; every process keeps serving its own clients meanwhile
-  (python-socketio emits locally first, then publishes) and events of other
-  processes missed meanwhile are recovered by clients with ``class:resync``.
-- python-socketio's Redis listener task can end silently (python-socketio
-  #1581), and after a Redis restart it waits out its own backoff (up to a
-  minute) before it subscribes again; the heartbeat restarts it when it finds
-  it finished, or when Redis answers but a probe sent through the fan-out
-  channel does not come back.
+  refreshes presence, sweeps dead processes and restarts the listener if it
+  ever ended, or when Redis answers but a probe does not come back through
+  it (after a Redis restart it would otherwise sleep out its backoff).  Redis
+  being down is logged once per outage; every process keeps serving its own
+  clients meanwhile.
 - Ready means ready (:meth:`ready`, behind ``/readyz``): Redis answers, and a
-  probe published on the fan-out channel and on the control channel came
-  back through this process's subscribers, so other processes' broadcasts
-  reach this one's clients.
+  probe published on the control channel came back through this process's
+  subscriber, the one connection that also carries every class channel it
+  subscribes to, so other processes' broadcasts reach this one's clients.
 - ``send`` carries control messages (participant removal) to every process,
   this one included; without Redis, or while it is down, they are handled
   locally only.
@@ -22,16 +27,14 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import itertools
 import json
 import logging
 import secrets
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-import socketio
 from redis.asyncio import Redis
+from redis.asyncio.client import PubSub
 from redis.exceptions import RedisError
 
 from ..errors import Unavailable
@@ -43,15 +46,16 @@ __all__ = ["Broker"]
 log = logging.getLogger("liveclass.broker")
 
 Handler = Callable[[dict[str, Any]], Awaitable[None]]
+Deliver = Callable[[str, str], Awaitable[None]]
 
+OUTBOX_LIMIT = 10_000
+BATCH = 256
 PROBE_SECONDS = 2.0
-_PROBE_SID = "liveclass-readiness-probe"
 
 
 class Broker:
     def __init__(
         self,
-        sio: socketio.AsyncServer,
         metrics: Metrics,
         presence: Presence,
         *,
@@ -59,73 +63,52 @@ class Broker:
         prefix: str,
         interval: float,
     ) -> None:
-        self._sio = sio
         self._metrics = metrics
         self._presence = presence
         self._redis = redis
         self._channel = f"{prefix}:control"
+        self._class_prefix = f"{prefix}:class:"
+        self._origin = secrets.token_hex(8)
         self._interval = interval
         self._handler: Handler | None = None
-        self._tasks: list[asyncio.Task[None]] = []
+        self._deliver_broadcast: Deliver | None = None
+        self._members: dict[str, set[str]] = {}
+        self._classes_of: dict[str, set[str]] = {}
+        self._pubsub: PubSub | None = None
+        self._outbox: asyncio.Queue[tuple[str, str]] = asyncio.Queue(OUTBOX_LIMIT)
+        self._tasks: dict[str, asyncio.Task[None]] = {}
         self._probes: dict[str, asyncio.Future[None]] = {}
-        self._probe_ids = itertools.count(1)
-        self._replaced: list[Any] = []
         self.up = True
 
     def on_message(self, handler: Handler) -> None:
+        """Where control messages go."""
         self._handler = handler
+
+    def on_broadcast(self, deliver: Deliver) -> None:
+        """Where broadcasts of other processes go: ``deliver(room, encoded_packet)``."""
+        self._deliver_broadcast = deliver
 
     async def start(self) -> None:
         await self._presence.start()
         if self._redis is not None:
-            # Start python-socketio's Redis listener now: left to the first
-            # connection, an earlier emit would open a client that the
-            # listener then replaces without closing.
-            if not self._sio.manager_initialized:
-                self._sio.manager_initialized = True
-                self._sio.manager.initialize()
-            self._keep_replaced_clients()
-            self._tasks = [
-                asyncio.create_task(self._heartbeat_loop()),
-                asyncio.create_task(self._listen_loop()),
-            ]
+            for name in ("heartbeat", "listen", "publish"):
+                self._start(name)
+
+    def _start(self, name: str) -> None:
+        loop = {
+            "heartbeat": self._heartbeat_loop,
+            "listen": self._listen_loop,
+            "publish": self._publish_loop,
+        }[name]
+        self._tasks[name] = asyncio.create_task(loop())
 
     async def stop(self) -> None:
-        for task in self._tasks:
+        for task in self._tasks.values():
             task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await asyncio.gather(*self._tasks.values(), return_exceptions=True)
         await self._presence.stop()
         if self._redis is not None:
-            await self._close_socketio_redis()
             await self._redis.aclose()
-
-    def _keep_replaced_clients(self) -> None:
-        """python-socketio reconnects by making a new Redis client and dropping the old one
-        unclosed; keep the old ones so that :meth:`stop` closes them."""
-        manager = self._sio.manager
-        connect = getattr(manager, "_redis_connect", None)
-        if connect is None:
-            return
-
-        def reconnect() -> None:
-            self._replaced.extend(r for r in (manager.pubsub, manager.redis) if r is not None)
-            connect()
-
-        manager._redis_connect = reconnect
-
-    async def _close_socketio_redis(self) -> None:
-        """python-socketio never closes its Redis manager's listener and clients; we do."""
-        manager = self._sio.manager
-        thread = getattr(manager, "thread", None)
-        if isinstance(thread, asyncio.Task):
-            thread.cancel()
-            await asyncio.gather(thread, return_exceptions=True)
-        current = (getattr(manager, "pubsub", None), getattr(manager, "redis", None))
-        stale, self._replaced = self._replaced, []
-        for resource in (*stale, *current):
-            if resource is not None:
-                with contextlib.suppress(RedisError, OSError):
-                    await resource.aclose()
 
     async def ping(self) -> None:
         """Readiness probe: raises when Redis does not answer."""
@@ -136,54 +119,18 @@ class Broker:
                 raise ConnectionError(str(exc)) from exc
 
     async def ready(self) -> None:
-        """Readiness probe: Redis answers and both channels carry a message round trip.
-
-        Raises :class:`~server.errors.Unavailable` saying which part does not work.
-        """
+        """Readiness probe: Redis answers and a message makes the round trip through this
+        process's subscriber.  Raises :class:`~server.errors.Unavailable` saying which fails."""
         if self._redis is None:
             return
         await self.ping()
-        if not await self._fanout_round_trip():
+        if not await self._round_trip():
             raise Unavailable(
                 f"fan-out: a probe sent through Redis did not come back within "
                 f"{PROBE_SECONDS:g} s (the subscriber is reconnecting)"
             )
-        if not await self._control_round_trip():
-            raise Unavailable(
-                f"control channel: a probe did not come back within {PROBE_SECONDS:g} s"
-            )
 
-    async def _fanout_round_trip(self) -> bool:
-        """Publish an ack addressed to this process on python-socketio's channel and wait
-        for its listener to deliver it: the path every cross-process broadcast takes."""
-        manager = self._sio.manager
-        arrived: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        probe_id = next(self._probe_ids)
-
-        def arrive() -> None:
-            if not arrived.done():
-                arrived.set_result(None)
-
-        manager.callbacks.setdefault(_PROBE_SID, {})[probe_id] = arrive
-        try:
-            await manager._publish(
-                {
-                    "method": "callback",
-                    "host_id": manager.host_id,
-                    "sid": _PROBE_SID,
-                    "namespace": "/",
-                    "id": probe_id,
-                    "args": [],
-                }
-            )
-            await asyncio.wait_for(arrived, PROBE_SECONDS)
-            return True
-        except TimeoutError:
-            return False
-        finally:
-            manager.callbacks.get(_PROBE_SID, {}).pop(probe_id, None)
-
-    async def _control_round_trip(self) -> bool:
+    async def _round_trip(self) -> bool:
         assert self._redis is not None
         nonce = secrets.token_hex(8)
         arrived = self._probes[nonce] = asyncio.get_running_loop().create_future()
@@ -195,6 +142,91 @@ class Broker:
             return False
         finally:
             self._probes.pop(nonce, None)
+
+    # -- class channels -------------------------------------------------------------
+
+    def classes(self) -> set[str]:
+        """The classes this process has sockets in (the class channels it subscribes to)."""
+        return set(self._members)
+
+    async def joined(self, class_id: str, sid: str) -> None:
+        """A local socket joined a class: subscribe to its channel if it is the first."""
+        self._classes_of.setdefault(sid, set()).add(class_id)
+        members = self._members.setdefault(class_id, set())
+        first = not members
+        members.add(sid)
+        if first:
+            await self._subscription("subscribe", class_id)
+
+    async def left(self, class_id: str, sid: str) -> None:
+        """A local socket left a class: unsubscribe from its channel if it was the last."""
+        classes = self._classes_of.get(sid)
+        if classes is not None:
+            classes.discard(class_id)
+            if not classes:
+                del self._classes_of[sid]
+        members = self._members.get(class_id)
+        if members is None or sid not in members:
+            return
+        members.discard(sid)
+        if not members:
+            del self._members[class_id]
+            await self._subscription("unsubscribe", class_id)
+
+    async def gone(self, sid: str) -> None:
+        """A local socket disconnected: it leaves every class."""
+        for class_id in list(self._classes_of.get(sid, ())):
+            await self.left(class_id, sid)
+
+    async def _subscription(self, op: str, class_id: str) -> None:
+        # Without a live pub/sub connection the listener subscribes to every
+        # class of ``_members`` when it connects.
+        pubsub = self._pubsub
+        if pubsub is None:
+            return
+        try:
+            await getattr(pubsub, op)(self._class_prefix + class_id)
+        except (RedisError, OSError) as exc:
+            log.warning("broker: cannot %s class %s: %s", op, class_id, exc)
+
+    def publish(self, class_id: str, room: str, encoded: str) -> None:
+        """Send a broadcast (already delivered locally) to the other processes, in order."""
+        if self._redis is None:
+            return
+        message = f"{self._origin}\n{room}\n{encoded}"
+        try:
+            self._outbox.put_nowait((self._class_prefix + class_id, message))
+        except asyncio.QueueFull:
+            log.warning("broker: publish backlog full; dropping a broadcast to %s", room)
+
+    async def _publish_loop(self) -> None:
+        assert self._redis is not None
+        while True:
+            batch = [await self._outbox.get()]
+            while len(batch) < BATCH and not self._outbox.empty():
+                batch.append(self._outbox.get_nowait())
+            try:
+                async with self._redis.pipeline(transaction=False) as pipe:
+                    for channel, message in batch:
+                        pipe.publish(channel, message)
+                    await pipe.execute()
+            except (RedisError, OSError) as exc:
+                log.warning("broker: %d broadcasts not published: %s", len(batch), exc)
+
+    async def _on_broadcast(self, data: bytes) -> None:
+        try:
+            origin, room, encoded = data.decode().split("\n", 2)
+        except ValueError:
+            log.warning("broker: not a broadcast on a class channel: %r", data[:100])
+            return
+        if origin == self._origin or self._deliver_broadcast is None:
+            return
+        try:
+            await self._deliver_broadcast(room, encoded)
+        except Exception:
+            log.exception("broker: broadcast to %s failed", room)
+
+    # -- control channel --------------------------------------------------------------
 
     async def send(self, message: dict[str, Any]) -> None:
         if self._redis is not None:
@@ -213,28 +245,46 @@ class Broker:
         except Exception:
             log.exception("broker: control message failed: %s", message)
 
+    async def _on_control(self, message: dict[str, Any]) -> None:
+        if "probe" not in message:
+            await self._deliver(message)
+            return
+        probe = self._probes.get(message["probe"])
+        if probe is not None and not probe.done():
+            probe.set_result(None)
+
     async def _listen_loop(self) -> None:
         assert self._redis is not None
         delay = 0.5
+        control = self._channel.encode()
         while True:
             try:
                 async with self._redis.pubsub(ignore_subscribe_messages=True) as pubsub:
-                    await pubsub.subscribe(self._channel)
+                    channels = {self._class_prefix + c for c in self._members}
+                    await pubsub.subscribe(self._channel, *channels)
+                    self._pubsub = pubsub
+                    # Joins and leaves while that subscribe was in flight:
+                    wanted = {self._class_prefix + c for c in self._members}
+                    if wanted - channels:
+                        await pubsub.subscribe(*(wanted - channels))
+                    if channels - wanted:
+                        await pubsub.unsubscribe(*(channels - wanted))
                     delay = 0.5
                     async for item in pubsub.listen():
                         if item.get("type") != "message":
                             continue
-                        message = json.loads(item["data"])
-                        if "probe" in message:
-                            probe = self._probes.get(message["probe"])
-                            if probe is not None and not probe.done():
-                                probe.set_result(None)
+                        if item["channel"] == control:
+                            await self._on_control(json.loads(item["data"]))
                         else:
-                            await self._deliver(message)
+                            await self._on_broadcast(item["data"])
             except (RedisError, OSError) as exc:
-                log.warning("broker: control channel lost, retrying in %.1fs: %s", delay, exc)
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, 10.0)
+                log.warning("broker: pub/sub lost, retrying in %.1fs: %s", delay, exc)
+            finally:
+                self._pubsub = None
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 10.0)
+
+    # -- heartbeat --------------------------------------------------------------------
 
     async def _heartbeat_loop(self) -> None:
         while True:
@@ -255,26 +305,19 @@ class Broker:
             if not self.up:
                 log.warning("broker: Redis reachable again")
             self._set_up(True)
-        await self._guard_listener()
-        if self.up and not await self._fanout_round_trip():
-            # Redis is back but python-socketio's listener sleeps out its backoff.
-            log.warning("broker: fan-out probe lost while Redis answers; restarting the listener")
-            await self._restart_listener()
+        for name in ("listen", "publish"):
+            task = self._tasks.get(name)
+            if task is not None and task.done():
+                error = None if task.cancelled() else task.exception()
+                log.error("broker: the %s task ended (%r); restarting it", name, error)
+                self._start(name)
+        if self._redis is not None and self.up and not await self._round_trip():
+            log.warning("broker: probe lost while Redis answers; restarting the listener")
+            listener = self._tasks["listen"]
+            listener.cancel()
+            await asyncio.gather(listener, return_exceptions=True)
+            self._start("listen")
 
     def _set_up(self, up: bool) -> None:
         self.up = up
         self._metrics.broker_up.set(1 if up else 0)
-
-    async def _guard_listener(self) -> None:
-        manager = self._sio.manager
-        thread = getattr(manager, "thread", None)
-        if isinstance(thread, asyncio.Task) and thread.done():
-            log.error("broker: python-socketio's Redis listener stopped; restarting it")
-            await self._restart_listener()
-
-    async def _restart_listener(self) -> None:
-        manager = self._sio.manager
-        # The restarted listener opens a new client; close the old one (and its task) first.
-        await self._close_socketio_redis()
-        manager.connected = False
-        manager.thread = self._sio.start_background_task(manager._thread)

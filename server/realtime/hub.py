@@ -27,10 +27,11 @@ from ..services.events import Audience, ClassEvent, Coalesced
 from ..services.visibility import participant_event, sees_tally
 from .broker import Broker
 from .coalesce import Coalescer
+from .fastpath import Fanout
 from .presence import Presence
 from .presence_updates import PresenceUpdates
 
-__all__ = ["Hub", "class_room", "hosts_room", "participants_room"]
+__all__ = ["Hub", "class_of_room", "class_room", "hosts_room", "participants_room"]
 
 log = logging.getLogger("liveclass.realtime")
 
@@ -47,15 +48,27 @@ def participants_room(class_id: str) -> str:
     return f"class:{class_id}:participants"
 
 
+def class_of_room(room: str) -> str:
+    """The class id of one of the three rooms above."""
+    return room.split(":", 2)[1]
+
+
 class Hub:
     def __init__(
-        self, sio: socketio.AsyncServer, db: Database, presence: Presence, broker: Broker
+        self,
+        sio: socketio.AsyncServer,
+        db: Database,
+        presence: Presence,
+        broker: Broker,
+        fanout: Fanout,
     ) -> None:
         self._sio = sio
         self._db = db
         self.presence = presence
         self._broker = broker
+        self._fanout = fanout
         broker.on_message(self._on_control)
+        broker.on_broadcast(fanout.deliver)
         self._batches: dict[Coalesced, Coalescer[str]] = {
             Coalesced.VOTES: Coalescer(self._flush_votes),
             Coalesced.RESULTS: Coalescer(self._flush_results),
@@ -93,15 +106,18 @@ class Hub:
         await self._sio.enter_room(sid, class_room(class_id))
         role_room = hosts_room(class_id) if role.is_host else participants_room(class_id)
         await self._sio.enter_room(sid, role_room)
+        await self._broker.joined(class_id, sid)
         await self.presence.enter(class_id, user, sid)
 
     async def leave(self, sid: str, class_id: str, user_id: str) -> None:
         for room in (class_room(class_id), hosts_room(class_id), participants_room(class_id)):
             await self._sio.leave_room(sid, room)
+        await self._broker.left(class_id, sid)
         await self.presence.leave(class_id, user_id, sid)
 
     async def disconnected(self, sid: str) -> None:
         """A socket went away: it leaves every class it was in (rooms are cleared by Socket.IO)."""
+        await self._broker.gone(sid)
         for class_id, user_id in self.presence.classes_of(sid):
             await self.presence.leave(class_id, user_id, sid)
 
@@ -166,4 +182,8 @@ class Hub:
         await self._emit("presence:update", update, class_room(class_id))
 
     async def _emit(self, name: str, data: dict[str, Any], room: str) -> None:
-        await self._sio.emit(name, data, room=room)
+        """Deliver to this process's sockets in ``room`` (one frame for all), then to the others."""
+        encoded = self._fanout.encode(name, data)
+        await self._fanout.deliver(room, encoded)
+        if isinstance(encoded, str):  # class events are JSON: never binary attachments
+            self._broker.publish(class_of_room(room), room, encoded)

@@ -6,8 +6,6 @@ Rooms and event handlers live in :mod:`.hub` and :mod:`.handlers`; the
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 from typing import Any
 
@@ -28,18 +26,12 @@ def create_socket_server(
     metrics: Metrics,
     *,
     cors_origins: list[str],
-    redis_url: str | None,
-    redis_prefix: str,
     max_event_bytes: int,
 ) -> socketio.AsyncServer:
-    manager = (
-        socketio.AsyncRedisManager(redis_url, channel=f"{redis_prefix}:socketio")
-        if redis_url
-        else None
-    )
+    # The default (in-process) manager: broadcasts between processes go through
+    # the broker's per-class Redis channels, not python-socketio's one channel.
     sio = socketio.AsyncServer(
         async_mode="asgi",
-        client_manager=manager,
         cors_allowed_origins="*" if cors_origins == ["*"] else cors_origins,
         logger=False,
         engineio_logger=False,
@@ -62,25 +54,6 @@ def create_socket_server(
     sio.on("connect", connect)
 
     return sio
-
-
-async def close_socket_server(sio: socketio.AsyncServer) -> None:
-    """Stop background work, including the Redis manager's listener and connections.
-
-    python-socketio's ``AsyncRedisManager`` has no close of its own; without
-    this its connections outlive the app.
-    """
-    await sio.shutdown()
-    manager = sio.manager
-    listener = getattr(manager, "thread", None)
-    if isinstance(listener, asyncio.Task):
-        listener.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await listener
-    for name in ("pubsub", "redis"):
-        connection = getattr(manager, name, None)
-        if connection is not None:
-            await connection.aclose()
 
 
 async def principal_of(sio: socketio.AsyncServer, sid: str) -> Principal:

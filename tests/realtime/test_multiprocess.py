@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 
 import pytest
+import redis.asyncio as aioredis
 
 from tests.support.platform import Platform
 from tests.support.servers import serve_app
@@ -66,3 +67,58 @@ async def test_two_processes_act_as_one(platform: Platform) -> None:
         gone = await host.wait_for("presence:update", lambda d: bool(d["left"]))
         assert [u["id"] for u in gone["left"]] == [platform.students[1].user_id]
         await host.wait_for_online(class_id, everyone - {platform.students[1].user_id})
+
+
+
+async def test_a_process_reads_only_the_classes_it_has_members_in(platform: Platform) -> None:
+    settings = platform.server.settings
+    if settings.redis_url is None:
+        pytest.skip("needs Redis and PostgreSQL (the postgres backend)")
+    class_id = await live_class(platform)
+    channel = f"{settings.redis_prefix}:class:{class_id}"
+    probe = aioredis.from_url(settings.redis_url)
+
+    async def subscribers() -> int:
+        counts = dict(await probe.pubsub_numsub(channel))
+        return int(counts[channel.encode()])
+
+    try:
+        async with (
+            serve_app(settings.model_copy()) as other,
+            connected(platform.server.url, platform.mentor) as (host,),
+            connected(other.url, platform.students[0]) as (pupil,),
+        ):
+            broker = other.app.other_asgi_app.state.broker
+            received: list[str] = []
+            deliver = broker._deliver_broadcast
+
+            async def spy(room: str, encoded: str) -> None:
+                received.append(room)
+                await deliver(room, encoded)
+
+            broker.on_broadcast(spy)
+            await host.join(class_id)
+            assert await subscribers() == 1
+            await host.ok(
+                "chat:send", {"class_id": class_id, "text": "nobody on the other process"}
+            )
+            await host.wait_for("chat:message")
+            # The other process has sockets but none in the class: not subscribed, gets nothing.
+            assert class_id not in broker.classes()
+            assert received == []
+            await pupil.join(class_id)
+            assert await subscribers() == 2
+            await host.ok("chat:send", {"class_id": class_id, "text": "now both"})
+            await pupil.wait_for("chat:message", lambda d: d["message"]["text"] == "now both")
+            assert pupil.received("chat:message")[0]["message"]["text"] == "now both"
+            assert received and all(room.startswith(f"class:{class_id}") for room in received)
+            await pupil.ok("class:leave", {"class_id": class_id})
+            assert class_id not in broker.classes()
+            assert await subscribers() == 1
+            before = len(received)
+            await host.ok("chat:send", {"class_id": class_id, "text": "after the leave"})
+            await host.wait_for("chat:message", lambda d: d["message"]["text"] == "after the leave")
+            assert await subscribers() == 1
+            assert len(received) == before
+    finally:
+        await probe.aclose()

@@ -142,12 +142,24 @@ async def test_presence_of_a_dead_process_is_closed(platform: Platform) -> None:
         await db.dispose()
 
 
-async def test_listener_guard_restarts_socketio_listener(platform: Platform) -> None:
+async def test_heartbeat_restarts_a_dead_broker_listener(platform: Platform) -> None:
     if platform.server.settings.redis_url is None:
         pytest.skip("needs Redis")
-    http = platform.server.app.other_asgi_app
-    manager = http.state.ctx.broadcaster._sio.manager
-    manager.thread.cancel()
-    await asyncio.gather(manager.thread, return_exceptions=True)
-    await http.state.broker.beat()
-    assert not manager.thread.done()
+    broker = platform.server.app.other_asgi_app.state.broker
+    listener = broker._tasks["listen"]
+    listener.cancel()
+    await asyncio.gather(listener, return_exceptions=True)
+    await broker.beat()
+    assert not broker._tasks["listen"].done()
+    # The new listener delivers: a broadcast from another process reaches a local socket.
+    class_id = await live_class(platform)
+    async with (
+        serve_app(platform.server.settings.model_copy()) as other,
+        connected(platform.server.url, platform.mentor) as (host,),
+        connected(other.url, platform.students[0]) as (pupil,),
+    ):
+        await host.join(class_id)
+        await pupil.join(class_id)
+        await pupil.ok("chat:send", {"class_id": class_id, "text": "via redis"})
+        got = await host.wait_for("chat:message")
+        assert got["message"]["text"] == "via redis"

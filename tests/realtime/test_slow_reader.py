@@ -1,0 +1,93 @@
+"""A client that stops reading is disconnected past the unsent-bytes limit; the room goes on."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+import struct
+from collections.abc import Callable
+from urllib.parse import urlsplit
+
+import socketio
+
+from tests.support.fanout_gate import GateServer
+from tests.support.servers import serve_asgi
+
+LIMIT = 256 * 1024
+
+
+def masked_text_frame(text: str) -> bytes:
+    """A client's WebSocket text frame (clients must mask)."""
+    payload = text.encode()
+    mask = os.urandom(4)
+    assert len(payload) < 126
+    body = bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
+    return struct.pack("!BB", 0x81, 0x80 | len(payload)) + mask + body
+
+
+async def open_stalled_socket(url: str) -> socket.socket:
+    """A raw websocket Socket.IO client that connects, then never reads again."""
+    host, port = urlsplit(url).hostname, urlsplit(url).port
+    raw = socket.socket()
+    raw.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    raw.setblocking(False)
+    loop = asyncio.get_running_loop()
+    await loop.sock_connect(raw, (host, port))
+    request = (
+        "GET /socket.io/?EIO=4&transport=websocket HTTP/1.1\r\n"
+        f"Host: {host}:{port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+        "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
+    )
+    await loop.sock_sendall(raw, request.encode())
+    head = b""
+    while b"\r\n\r\n" not in head:
+        head += await loop.sock_recv(raw, 1)
+    assert head.startswith(b"HTTP/1.1 101"), head
+    await loop.sock_sendall(raw, masked_text_frame("40"))  # Socket.IO connect, namespace /
+    return raw
+
+
+async def wait_until(check: Callable[[], bool], within: float = 30) -> None:
+    """Poll server-side state (it has no event to wait on) until ``check`` holds."""
+    async with asyncio.timeout(within):
+        while True:
+            if check():
+                return
+            await asyncio.sleep(0.05)
+
+
+async def test_stalled_reader_is_cut_off_and_the_room_goes_on() -> None:
+    gate = GateServer(max_unsent_bytes=LIMIT)
+    async with serve_asgi(gate.app, lifespan="off") as url:
+        stalled = await open_stalled_socket(url)
+        reader = socketio.AsyncClient(reconnection=False)
+        seen: list[int] = []
+        reader.on("seq", lambda data: seen.append(data["i"]))
+        try:
+            await reader.connect(url, transports=["websocket"], wait_timeout=10)
+            await wait_until(lambda: len(gate.sio.eio.sockets) == 2)
+            count, size = 2000, 4000  # 8 MB for each client, far past the limit
+            assert (await reader.call("blast", {"count": count, "size": size, "pause_every": 50}))[
+                "started"
+            ]
+            await wait_until(lambda: len(seen) == count)
+            assert seen == list(range(count))
+            assert gate.slow_disconnects() == 1
+            # The stalled socket is gone, with whatever it had not read.
+            await wait_until(lambda: len(gate.sio.eio.sockets) == 1)
+            assert len(gate.sio.manager.rooms["/"]["all"]) == 1
+        finally:
+            stalled.close()
+            await reader.disconnect()
+
+        # It can come back (the classroom then fills its gap with class:resync).
+        again = socketio.AsyncClient(reconnection=False)
+        got: list[dict[str, object]] = []
+        again.on("final", lambda data: got.append(data))
+        await again.connect(url, transports=["websocket"], wait_timeout=10)
+        try:
+            await again.call("final", {})
+            await wait_until(lambda: got == [{}], within=10)
+        finally:
+            await again.disconnect()
