@@ -31,9 +31,11 @@ async def test_a_full_class_refuses_a_socket_join_but_not_hosts_or_returning_peo
             await again.close()
 
         await a.ok("class:leave", {"class_id": class_id})
-        await host.wait_for("presence:update", lambda d: len(d["online"]) == 1)
+        await host.wait_for_online(class_id, {platform.mentor.user_id})
         snapshot = await b.join(class_id)
-        assert {u["id"] for u in snapshot["presence"]} == {second.user_id, platform.mentor.user_id}
+        presence = snapshot["presence"]
+        assert {u["id"] for u in presence["users"]} == {second.user_id, platform.mentor.user_id}
+        assert presence["count"] == 2
 
 
 async def test_someone_in_the_meeting_over_http_fills_the_classroom_too(
