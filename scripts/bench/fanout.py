@@ -35,7 +35,7 @@ from pathlib import Path
 
 import httpx
 
-from scripts.bench_realtime import prepare, token
+from scripts.bench.realtime import prepare, token
 from scripts.benchlib import ROOT, cpu_of, free_port, scratch_postgres, servers
 from server.auth import Role
 from server.migrate import upgrade

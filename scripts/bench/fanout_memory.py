@@ -24,7 +24,7 @@ from collections import Counter
 from pathlib import Path
 
 from scripts.bench.fanout import LIVECLASS_ENV, NODE_DIR, SECRET, npm_install, rss_kb
-from scripts.bench_realtime import prepare, token
+from scripts.bench.realtime import prepare, token
 from server.app import create_app
 from server.auth import Role
 from server.fakes.serving import serve_asgi

@@ -12,7 +12,7 @@ The clients are python-socketio in this one process, so at high rates the
 client side may saturate before the server does; the CPU figure only counts
 the servers.  Usage::
 
-    PYTHONPATH=. python scripts/bench_realtime.py [--clients 500] [--rate 20] [--seconds 10]
+    PYTHONPATH=. python scripts/bench/realtime.py [--clients 500] [--rate 20] [--seconds 10]
 
 The servers get ``PYTHONPATH`` set to this checkout, so they run this tree's code.
 """
