@@ -177,7 +177,8 @@ def test_a_database_down_at_start_is_reported_once_not_every_poll(tmp_path: Path
             time.sleep(0.1)
         time.sleep(1)  # twenty more polls, which must stay silent
         output = running.output()
-    assert output.count("webhook worker") == 1, output
+    for worker in ("webhook worker", "outbound delivery worker", "reminder worker"):
+        assert output.count(f"{worker}: ") == 1, (worker, output)
     assert "Traceback" not in output
     assert "unreachable at start" in output
 

@@ -32,6 +32,7 @@ from sqlalchemy import and_, exists, or_, select, update
 from sqlalchemy.orm import aliased
 
 from ..db.tables import webhook_deliveries, webhook_endpoints
+from ..outage import Outage
 from ..services.context import ServiceContext
 from .sender import Attempt, Sender
 
@@ -97,12 +98,15 @@ class DeliveryWorker:
         return made
 
     async def _run(self) -> None:
+        outage = Outage(log, "outbound delivery worker")
         while True:
             try:
                 await self.drain()
-            except Exception:
+            except Exception as exc:
                 # The database may be down; the rows wait for it, nothing is lost.
-                log.exception("outbound webhook pass failed; retrying")
+                outage.failed(exc)
+            else:
+                outage.passed()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wakeup.wait(), self._poll)
             self._wakeup.clear()

@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import logging
 
+from ..outage import Outage
 from .mailer import Mailer
 from .planner import ReminderPlanner
 
@@ -35,10 +36,13 @@ class ReminderWorker:
         await self._mailer.run_once()
 
     async def _run(self) -> None:
+        outage = Outage(log, "reminder worker")
         while True:
             try:
                 await self.run_once()
-            except Exception:
+            except Exception as exc:
                 # The database or the SMTP server may be down: the next pass tries again.
-                log.exception("reminder pass failed; retrying")
+                outage.failed(exc)
+            else:
+                outage.passed()
             await asyncio.sleep(self._poll)

@@ -10,14 +10,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import time
 from datetime import timedelta
 from typing import Protocol, runtime_checkable
 
 from sqlalchemy import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from ..errors import Unavailable
+from ..outage import Outage
 from ..services.context import ServiceContext
 from .inbox import ClaimedEvent, Inbox, InboxStatus, Outcome
 
@@ -83,7 +82,7 @@ class WebhookWorker:
         return handled
 
     async def _run(self) -> None:
-        outage = _Outage()
+        outage = Outage(log, "webhook worker")
         while True:
             try:
                 await self.drain()
@@ -167,34 +166,3 @@ class WebhookWorker:
             log.exception("could not attribute webhook event %d", event.id)
             return None
         return (row["org_id"], row["id"]) if row is not None else None
-
-
-class _Outage:
-    """Failing passes logged once when they start (a traceback only for the unexpected),
-    then one line a minute while they last, and once when they end: a database that is
-    down for an hour gives 60 lines, not 1800 tracebacks."""
-
-    REMIND_SECONDS = 60.0
-
-    def __init__(self) -> None:
-        self._failures = 0
-        self._reminded = 0.0
-
-    def failed(self, exc: Exception) -> None:
-        self._failures += 1
-        now = time.monotonic()
-        if self._failures == 1:
-            self._reminded = now
-            log.error(
-                "webhook worker: pass failed, retrying until it works: %s",
-                exc,
-                exc_info=not isinstance(exc, Unavailable),
-            )
-        elif now - self._reminded >= self.REMIND_SECONDS:
-            self._reminded = now
-            log.error("webhook worker: still failing (%d passes): %s", self._failures, exc)
-
-    def passed(self) -> None:
-        if self._failures:
-            log.warning("webhook worker: working again after %d failed passes", self._failures)
-        self._failures = 0
