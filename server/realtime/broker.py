@@ -27,6 +27,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import secrets
@@ -78,6 +79,8 @@ class Broker:
         self._outbox: asyncio.Queue[tuple[str, str]] = asyncio.Queue(OUTBOX_LIMIT)
         self._tasks: dict[str, asyncio.Task[None]] = {}
         self._probes: dict[str, asyncio.Future[None]] = {}
+        self._retry_now = asyncio.Event()
+        self._stopping = False
         self.up = True
 
     def on_message(self, handler: Handler) -> None:
@@ -103,6 +106,7 @@ class Broker:
         self._tasks[name] = asyncio.create_task(loop())
 
     async def stop(self) -> None:
+        self._stopping = True  # a heartbeat under way restarts nothing from now on
         for task in self._tasks.values():
             task.cancel()
         await asyncio.gather(*self._tasks.values(), return_exceptions=True)
@@ -281,7 +285,9 @@ class Broker:
                 log.warning("broker: pub/sub lost, retrying in %.1fs: %s", delay, exc)
             finally:
                 self._pubsub = None
-            await asyncio.sleep(delay)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._retry_now.wait(), delay)
+            self._retry_now.clear()
             delay = min(delay * 2, 10.0)
 
     # -- heartbeat --------------------------------------------------------------------
@@ -307,16 +313,14 @@ class Broker:
             self._set_up(True)
         for name in ("listen", "publish"):
             task = self._tasks.get(name)
-            if task is not None and task.done():
+            if task is not None and task.done() and not self._stopping:
                 error = None if task.cancelled() else task.exception()
                 log.error("broker: the %s task ended (%r); restarting it", name, error)
                 self._start(name)
         if self._redis is not None and self.up and not await self._round_trip():
-            log.warning("broker: probe lost while Redis answers; restarting the listener")
-            listener = self._tasks["listen"]
-            listener.cancel()
-            await asyncio.gather(listener, return_exceptions=True)
-            self._start("listen")
+            # Redis answers again but the listener still sleeps out its backoff.
+            log.warning("broker: probe lost while Redis answers; the listener retries now")
+            self._retry_now.set()
 
     def _set_up(self, up: bool) -> None:
         self.up = up
