@@ -52,6 +52,7 @@ Deliver = Callable[[str, str], Awaitable[None]]
 OUTBOX_LIMIT = 10_000
 BATCH = 256
 PROBE_SECONDS = 2.0
+STOP_SECONDS = 5.0
 
 
 class Broker:
@@ -109,10 +110,16 @@ class Broker:
         self._stopping = True  # a heartbeat under way restarts nothing from now on
         for task in self._tasks.values():
             task.cancel()
-        await asyncio.gather(*self._tasks.values(), return_exceptions=True)
+        # A task cancelled while redis-py closes a dead connection can take long to end:
+        # shutdown waits a bounded time for it, then goes on.
+        if self._tasks:
+            _, stuck = await asyncio.wait(self._tasks.values(), timeout=STOP_SECONDS)
+            for task in stuck:
+                log.warning("broker: the %s task did not stop in time", task.get_name())
         await self._presence.stop()
         if self._redis is not None:
-            await self._redis.aclose()
+            with contextlib.suppress(TimeoutError, RedisError, OSError):
+                await asyncio.wait_for(self._redis.aclose(), STOP_SECONDS)
 
     async def ping(self) -> None:
         """Readiness probe: raises when Redis does not answer."""
