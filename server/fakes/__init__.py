@@ -4,6 +4,6 @@ Serve one on ``127.0.0.1`` (uvicorn on port 0 in tests) and point the
 adapters' base-URL settings at it.  Each fake keeps its state on a Python
 object that tests read and steer through documented knobs; nothing here ever
 talks to a real provider.  The wire shapes follow
-``shared/notes/providers.md``; where that file marks a fact unverified the
+docs/providers.md; where that file marks a fact unverified the
 fake's choice is noted at the knob or handler.
 """

@@ -4,7 +4,7 @@
 set ``google_token_url = <url>/token``, ``google_calendar_api_base =
 <url>/calendar/v3`` and ``google_meet_api_base = <url>/v2``.
 
-Reproduced (see ``shared/notes/providers.md`` §4, §7):
+Reproduced (see docs/providers.md):
 
 * ``POST /token`` (form body, client credentials in the form):
   ``authorization_code`` (codes from :meth:`FakeGoogle.issue_code`, one use,

@@ -3,7 +3,7 @@
 ``create_fake_zoom()`` returns a :class:`FakeZoom`; serve ``fake.app`` and set
 ``zoom_oauth_base = <url>`` and ``zoom_api_base = <url>/v2``.
 
-Reproduced (see ``shared/notes/providers.md`` §2, §3, §7):
+Reproduced (see docs/providers.md):
 
 * ``POST /oauth/token`` with HTTP Basic client authentication and a form body:
   ``account_credentials`` (token only, no refresh token), ``authorization_code``

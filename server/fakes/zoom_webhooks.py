@@ -1,6 +1,6 @@
 """A fake Zoom webhook *sender*: realistic event bodies, signed over the raw bytes, posted.
 
-Bodies follow ``shared/notes/providers.md`` §1.5: the envelope
+Bodies follow docs/providers.md: the envelope
 ``{"event","event_ts"(ms),"payload":{"account_id","object"}}``, meeting ``id``
 as a **string** in ``meeting.*`` events and a **number** in ``recording.*``
 events, a top-level ``download_token`` on ``recording.completed``,

@@ -9,7 +9,7 @@ not know, a stopped one (replaced by a newer channel) and a wrong token are
 all refused the same way.
 
 What Google does with a non-2xx answer is not documented in the sources we
-have (``shared/notes/providers.md`` §4.3, [U]); the intake therefore answers
+have (docs/providers.md); the intake therefore answers
 2xx as soon as the row is stored and does every provider call in the worker.
 """
 
