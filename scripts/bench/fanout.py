@@ -191,6 +191,12 @@ async def load(
                 cpu = sum(cpu_of(pid) for pid in pids) - cpu_start
             elif word == "RESULT":
                 r = json.loads(rest)
+                if r["acked"] < r["sent"]:  # refused or failed sends deliver nothing
+                    print(
+                        f"{r['rate']} msg/s: {r['sent'] - r['acked']} of {r['sent']} sends "
+                        f"not acked ok {r.get('refused')}",
+                        file=sys.stderr,
+                    )
                 phases.append(
                     Phase(
                         r["rate"],

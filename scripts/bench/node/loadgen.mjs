@@ -111,11 +111,16 @@ async function main(cfg) {
     console.log(`PHASE ${p} START`);
     const began = now();
     let acked = 0;
+    const refused = {};
     for (let k = 0; k < total; k++) {
       const wait = began + (k * 1000) / rate - now();
       if (wait > 0) await sleep(wait);
       sender.emit("chat:send", { class_id: cfg.classId, text: String(now()) }, (ack) => {
         if (ack?.ok) acked++;
+        else {
+          const code = ack?.error?.code ?? "no ack";
+          refused[code] = (refused[code] ?? 0) + 1;
+        }
       });
     }
     const sendSeconds = (now() - began) / 1000;
@@ -136,6 +141,7 @@ async function main(cfg) {
         rate,
         sent: total,
         acked,
+        refused,
         sendSeconds,
         delivered,
         expected,
