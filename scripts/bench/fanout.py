@@ -243,6 +243,9 @@ async def load(
                 )
             elif word == "DONE":
                 break
+        else:
+            await proc.wait()
+            print(f"load generator exited ({proc.returncode}) before it was done", file=sys.stderr)
     finally:
         if proc.returncode is None:
             with contextlib.suppress(ProcessLookupError):

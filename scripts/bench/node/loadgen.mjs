@@ -32,6 +32,7 @@ function connect(url, token, classId) {
 async function worker() {
   let phase = null;
   const sockets = [];
+  process.on("disconnect", () => process.exit(1)); // the main process is gone
   process.on("message", async (msg) => {
     if (msg.op === "connect") {
       for (let i = 0; i < msg.tokens.length; i += 50) {
@@ -77,7 +78,10 @@ async function main(cfg) {
   const per = cfg.perWorker ?? 500;
   let lost = 0;
   for (let i = 0; i < n; i += per) {
-    const child = fork(new URL(import.meta.url).pathname, ["--worker"]);
+    // Workers do not share the main process's stdout: if it dies, the benchmark sees EOF.
+    const child = fork(new URL(import.meta.url).pathname, ["--worker"], {
+      stdio: ["ignore", "ignore", "inherit", "ipc"],
+    });
     child.on("message", (m) => {
       if (m.op === "lost") lost++;
     });
