@@ -60,6 +60,9 @@ class Phase:
     p99: float
     cpu_seconds: float
     send_seconds: float
+    # CPU of the load generator (Node and its workers) and of Redis over the phase.
+    generator_seconds: float = math.nan
+    redis_seconds: float = math.nan
 
     @property
     def delivered_share(self) -> float:
@@ -82,6 +85,28 @@ class Run:
     idle_kb_per_client: float
     phases: list[Phase] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+
+
+def tree_cpu(pid: int) -> float:
+    """CPU seconds of a process and all its descendants (the load generator's workers)."""
+    total, todo = 0.0, [pid]
+    while todo:
+        current = todo.pop()
+        with contextlib.suppress(FileNotFoundError, ProcessLookupError):
+            total += cpu_of(current)
+            for task in Path(f"/proc/{current}/task").iterdir():
+                todo += [int(child) for child in (task / "children").read_text().split()]
+    return total
+
+
+def redis_pids() -> list[int]:
+    """The machine's redis-server processes (read from /proc; their CPU is counted, no more)."""
+    pids = []
+    for entry in Path("/proc").iterdir():
+        with contextlib.suppress(FileNotFoundError, ProcessLookupError, PermissionError):
+            if entry.name.isdigit() and (entry / "comm").read_text().strip() == "redis-server":
+                pids.append(int(entry.name))
+    return pids
 
 
 def rss_kb(pid: int) -> int:
@@ -175,6 +200,8 @@ async def load(
     assert proc.stdout is not None
     phases: list[Phase] = []
     join_seconds, idle_rss, cpu_start = math.nan, [0], 0.0
+    generator_start = redis_start = generator = redis_cpu = 0.0
+    redis = redis_pids()
     profile = os.environ.get("FANOUT_PROFILE")
     profiled: asyncio.subprocess.Process | None = None
     try:
@@ -185,12 +212,22 @@ async def load(
                 idle_rss = [rss_kb(pid) for pid in pids]
             elif word == "PHASE" and rest.endswith("START"):
                 cpu_start = sum(cpu_of(pid) for pid in pids)
+                generator_start = tree_cpu(proc.pid)
+                redis_start = sum(cpu_of(pid) for pid in redis)
                 if profile and not profiled:
                     profiled = await start_profile(pids[0], seconds, profile)
             elif word == "PHASE" and rest.endswith("END"):
                 cpu = sum(cpu_of(pid) for pid in pids) - cpu_start
+                generator = tree_cpu(proc.pid) - generator_start
+                redis_cpu = sum(cpu_of(pid) for pid in redis) - redis_start
             elif word == "RESULT":
                 r = json.loads(rest)
+                if r["acked"] < r["sent"]:  # refused or failed sends deliver nothing
+                    print(
+                        f"{r['rate']} msg/s: {r['sent'] - r['acked']} of {r['sent']} sends "
+                        f"not acked ok {r.get('refused')}",
+                        file=sys.stderr,
+                    )
                 phases.append(
                     Phase(
                         r["rate"],
@@ -200,10 +237,15 @@ async def load(
                         r["p99"] if r["p99"] is not None else math.nan,
                         cpu,
                         r["sendSeconds"],
+                        generator,
+                        redis_cpu,
                     )
                 )
             elif word == "DONE":
                 break
+        else:
+            await proc.wait()
+            print(f"load generator exited ({proc.returncode}) before it was done", file=sys.stderr)
     finally:
         if proc.returncode is None:
             with contextlib.suppress(ProcessLookupError):
@@ -338,6 +380,23 @@ def table(runs: list[Run], reference: Run | None) -> str:
     return "\n".join(rows)
 
 
+def cpu_shares(runs: list[Run]) -> str:
+    """Who used the machine's CPU in each phase: the server(s), the load generator, Redis."""
+    rows = [
+        "| server | clients x msg/s | phase s | server CPU s | load generator CPU s "
+        "| Redis CPU s | machine's CPU s |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for run in runs:
+        for phase in run.phases:
+            rows.append(
+                f"| {run.server} | {run.clients} x {phase.rate:g} | {phase.send_seconds:.1f} "
+                f"| {phase.cpu_seconds:.1f} | {phase.generator_seconds:.1f} "
+                f"| {phase.redis_seconds:.1f} | {phase.send_seconds * (os.cpu_count() or 1):.1f} |"
+            )
+    return "\n".join(rows)
+
+
 def load_conditions() -> str:
     one, five, _ = os.getloadavg()
     return f"{os.cpu_count()} cores, load average {one:.1f} (1 min) {five:.1f} (5 min)"
@@ -370,6 +429,7 @@ async def main() -> None:
             raise SystemExit(f"unknown server {server!r}")
     print(f"\n{args.clients} clients, {args.seconds:g} s per rate; {load_conditions()}\n")
     print(table(runs, reference))
+    print(f"\n{cpu_shares(runs)}")
     for run in runs:
         for note in run.notes:
             print(f"\n{note}")

@@ -19,7 +19,14 @@ import argparse
 import asyncio
 import sys
 
-from scripts.bench.fanout import Run, load_conditions, npm_install, run_liveclass, table
+from scripts.bench.fanout import (
+    Run,
+    cpu_shares,
+    load_conditions,
+    npm_install,
+    run_liveclass,
+    table,
+)
 
 
 def capacity(run: Run) -> float:
@@ -44,6 +51,7 @@ async def main() -> None:
     ]
     print(f"\n{args.clients} clients, {args.seconds:g} s per rate; {load_conditions()}\n")
     print(table(runs, None))
+    print(f"\n{cpu_shares(runs)}")
     one, two = (capacity(run) for run in runs)
     ratio = two / one if one else float("nan")
     print(f"\ncapacity at 0 loss: 1 process {one:,.0f}/s, 2 processes {two:,.0f}/s ({ratio:.2f}x)")

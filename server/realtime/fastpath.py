@@ -154,17 +154,6 @@ class FrameWebSocket(AsgiWebSocket):  # type: ignore[misc]
             if self.socket is not None and getattr(self.socket, _FRAME_ATTR, None) is self:
                 setattr(self.socket, _FRAME_ATTR, None)
 
-    @property
-    def open(self) -> bool:
-        protocol = self.protocol
-        return bool(
-            protocol is not None
-            and protocol.handshake_complete
-            and not protocol.close_sent
-            and not protocol.disconnected
-            and not protocol.transport.is_closing()
-        )
-
     async def send(self, message: str | bytes) -> None:
         if self.protocol is None:
             await super().send(message)
@@ -174,15 +163,28 @@ class FrameWebSocket(AsgiWebSocket):  # type: ignore[misc]
         else:
             self.write(ws_frame(message, BINARY))
 
-    def write(self, frame: bytes) -> None:
-        """Write one complete frame now; abort the connection when too much is unsent."""
-        if not self.open:
-            return
-        transport = self.protocol.transport
+    def write(self, frame: bytes) -> bool:
+        """Write one complete frame now if the connection is open (``False`` if it is not).
+
+        Aborts the connection when too much is left unsent.  Called for every
+        recipient of every broadcast: the checks are inlined, not a property.
+        """
+        protocol = self.protocol
+        if (
+            protocol is None
+            or not protocol.handshake_complete
+            or protocol.close_sent
+            or protocol.disconnected
+        ):
+            return False
+        transport = protocol.transport
+        if transport.is_closing():
+            return False
         transport.write(frame)
         if self.max_unsent and transport.get_write_buffer_size() > self.max_unsent:
             self.on_slow(self)
             transport.abort()
+        return True
 
 
 try:  # uvicorn's default websocket protocol with `uvicorn[standard]`
@@ -291,12 +293,13 @@ class Fanout:
                 and socket.upgraded
                 and not socket.upgrading
                 and not socket.closing
-                and socket.queue.outstanding == 0
-                and ws.open
+                and not socket.queue.outstanding
+                and ws.write(frame)
             ):
-                ws.write(frame)
                 framed += 1
             else:
+                # Not (or no longer) a websocket of ours, or frames of the stock path
+                # still queued: behind them, so the socket's order holds.
                 if queued is None:
                     queued = eio_packet.Packet(eio_packet.MESSAGE, encoded)
                 await socket.send(queued)

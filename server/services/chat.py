@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-from sqlalchemy import RowMapping, func, select, update
+import functools
+from typing import Any
+
+from sqlalchemy import RowMapping, bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ..auth import Principal
+from ..db.database import upsert_in
 from ..db.tables import chat_messages
 from ..errors import Forbidden, NotFound
 from ..schemas.common import UserRef
@@ -33,32 +37,35 @@ def render(row: RowMapping) -> MessageOut:
 async def send(
     ctx: ServiceContext, principal: Principal, class_id: str, body: ChatSendBody
 ) -> MessageOut:
-    """Post a message; the same ``client_id`` again returns the first message, unsent."""
-    actor = await enter(ctx, principal, class_id, family=Family.CHAT, lobby=True)
-    if body.client_id is not None:
-        async with ctx.db.read() as conn:
-            earlier = await _by_client_id(conn, class_id, actor.user_id, body.client_id)
-        if earlier is not None:
-            return render(earlier)
-    await actor.limit(ctx, Limit.CHAT)
+    """Post a message; the same ``client_id`` again returns the first message, unsent.
+
+    One transaction: the access rules are checked inside it (nothing that
+    commits before it can slip between check and insert), then the message
+    and its event.  On SQLite that holds the write lock for the rate limit's
+    check too, which is in memory unless Redis is configured.
+    """
     now = ctx.clock()
     message_id = new_id()
     async with ctx.db.write() as conn:
+        actor = await enter(ctx, principal, class_id, family=Family.CHAT, lobby=True, within=conn)
+        if body.client_id is not None:
+            earlier = await _by_client_id(conn, class_id, actor.user_id, body.client_id)
+            if earlier is not None:
+                return render(earlier)
+        await actor.limit(ctx, Limit.CHAT)
         inserted = (
             await conn.execute(
-                ctx.db.upsert(chat_messages)
-                .values(
-                    id=message_id,
-                    class_id=class_id,
-                    user_id=actor.user_id,
-                    user_name=principal.name,
-                    user_role=actor.role.value,
-                    text=body.text,
-                    client_id=body.client_id,
-                    sent_at=now,
-                )
-                .on_conflict_do_nothing(index_elements=["class_id", "user_id", "client_id"])
-                .returning(_m.id)
+                _insert_message(conn.dialect.name),
+                {
+                    "id": message_id,
+                    "class_id": class_id,
+                    "user_id": actor.user_id,
+                    "user_name": principal.name,
+                    "user_role": actor.role.value,
+                    "text": body.text,
+                    "client_id": body.client_id,
+                    "sent_at": now,
+                },
             )
         ).first()
         if inserted is None:  # the same client_id raced in from another socket
@@ -72,6 +79,16 @@ async def send(
         )
     await ctx.broadcaster.publish(event)
     return message
+
+
+@functools.cache
+def _insert_message(dialect: str) -> Any:
+    """The idempotent insert (built once per dialect: building costs as much as running it)."""
+    return (
+        upsert_in(dialect, chat_messages)
+        .on_conflict_do_nothing(index_elements=["class_id", "user_id", "client_id"])
+        .returning(_m.id)
+    )
 
 
 async def delete(ctx: ServiceContext, principal: Principal, class_id: str, message_id: str) -> None:
@@ -129,17 +146,15 @@ async def history(
         return await recent(conn, class_id, limit=limit, offset=offset), total
 
 
+_BY_CLIENT_ID = select(chat_messages).where(
+    _m.class_id == bindparam("class_id"),
+    _m.user_id == bindparam("user_id"),
+    _m.client_id == bindparam("client_id"),
+)
+
+
 async def _by_client_id(
     conn: AsyncConnection, class_id: str, user_id: str, client_id: str
 ) -> RowMapping | None:
-    return (
-        (
-            await conn.execute(
-                select(chat_messages).where(
-                    _m.class_id == class_id, _m.user_id == user_id, _m.client_id == client_id
-                )
-            )
-        )
-        .mappings()
-        .first()
-    )
+    parameters = {"class_id": class_id, "user_id": user_id, "client_id": client_id}
+    return (await conn.execute(_BY_CLIENT_ID, parameters)).mappings().first()

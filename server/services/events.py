@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from pydantic_core import to_jsonable_python
-from sqlalchemy import insert, update
+from sqlalchemy import bindparam, insert, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ..db.tables import class_events, live_classes
@@ -61,6 +61,17 @@ class Broadcaster(Protocol):
         """Take a removed user's sockets out of the class, on every process."""
 
 
+# Built once: every durable event runs both, and building a statement per call
+# costs about as much CPU as SQLite running it.
+_NEXT_SEQ = (
+    update(live_classes)
+    .where(live_classes.c.id == bindparam("event_class_id"))
+    .values(last_seq=live_classes.c.last_seq + 1)
+    .returning(live_classes.c.last_seq)
+)
+_STORE_EVENT = insert(class_events)
+
+
 async def append_event(
     conn: AsyncConnection,
     class_id: str,
@@ -71,19 +82,11 @@ async def append_event(
     audience: Audience = Audience.EVERYONE,
 ) -> ClassEvent:
     """Take the next ``seq`` of the class and store the event; call inside a write."""
-    seq = (
-        await conn.execute(
-            update(live_classes)
-            .where(live_classes.c.id == class_id)
-            .values(last_seq=live_classes.c.last_seq + 1)
-            .returning(live_classes.c.last_seq)
-        )
-    ).scalar_one()
+    seq = (await conn.execute(_NEXT_SEQ, {"event_class_id": class_id})).scalar_one()
     # Stored and broadcast as JSON-ready values (times as ISO strings with Z).
     payload: dict[str, Any] = to_jsonable_python({"class_id": class_id, "seq": seq, **data})
     await conn.execute(
-        insert(class_events).values(
-            class_id=class_id, seq=seq, event=name, data=payload, created_at=now
-        )
+        _STORE_EVENT,
+        {"class_id": class_id, "seq": seq, "event": name, "data": payload, "created_at": now},
     )
     return ClassEvent(class_id=class_id, name=name, data=payload, seq=seq, audience=audience)

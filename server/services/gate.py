@@ -14,8 +14,10 @@ interaction service:
   always works so a host can clean up after switching a feature off.
 
 Everything is ``closed`` when refused for state or switch reasons.
-The checks read committed state before the write transaction; a class that
-ends in between still accepts that one in-flight action.
+The checks read committed state before the write transaction, so a class that
+ends in between still accepts that one in-flight action; given ``within``
+(the write's own connection) they run inside that transaction instead: one
+transaction rather than two, which chat, the hottest path, uses.
 """
 
 from __future__ import annotations
@@ -23,6 +25,8 @@ from __future__ import annotations
 import enum
 import secrets
 from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ..auth import Principal
 from ..domain.lifecycle import ClassStatus
@@ -90,10 +94,18 @@ async def enter(
     participants_only: bool = False,
     moderation: bool = False,
     lobby: bool = False,
+    within: AsyncConnection | None = None,
 ) -> Actor:
-    """Load the class for ``principal`` and apply the rules above; raise or return the actor."""
-    async with ctx.db.read() as conn:
-        access = await load_class(conn, principal, class_id)
+    """Load the class for ``principal`` and apply the rules above; raise or return the actor.
+
+    ``within``: check on that connection (inside the caller's write transaction)
+    instead of a read connection of its own.
+    """
+    if within is None:
+        async with ctx.db.read() as conn:
+            access = await load_class(conn, principal, class_id)
+    else:
+        access = await load_class(within, principal, class_id)
     actor = Actor(principal, access)
     if hosts_only and not actor.is_host:
         raise Forbidden("only the class's hosts may do this")

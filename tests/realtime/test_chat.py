@@ -29,3 +29,40 @@ async def test_join_and_chat(platform: Platform) -> None:
         got = await host.wait_for("chat:message")
         assert got["message"] == ack["message"]
         assert got["seq"] == snap["seq"] + 1
+
+
+async def test_a_joined_socket_chats_only_while_the_rules_allow_it(platform: Platform) -> None:
+    """Access is checked on every send, not once at join: changes made after the join apply."""
+    class_id = await live_class(platform)
+    student, classmate = platform.students[0], platform.students[1]
+    path = f"/api/live-classes/{class_id}"
+    async with connected(platform.server.url, platform.mentor, student) as (host, pupil):
+        await host.join(class_id)
+        await pupil.join(class_id)
+        await pupil.ok("chat:send", {"class_id": class_id, "text": "first"})
+
+        off = await platform.call(
+            "PATCH", path, platform.mentor, json={"settings": {"chat": False}}
+        )
+        assert off.status_code == 200, off.text
+        ack = await pupil.call("chat:send", {"class_id": class_id, "text": "while off"})
+        assert ack["error"]["code"] == "closed"
+
+        on = await platform.call("PATCH", path, platform.mentor, json={"settings": {"chat": True}})
+        assert on.status_code == 200, on.text
+        await pupil.ok("chat:send", {"class_id": class_id, "text": "back on"})
+
+        unenrolled = await platform.call(
+            "PUT",
+            f"/api/courses/{platform.course_id}/enrollments",
+            platform.admin,
+            json={"students": [classmate.user_id]},
+        )
+        assert unenrolled.status_code == 200, unenrolled.text
+        ack = await pupil.call("chat:send", {"class_id": class_id, "text": "unenrolled"})
+        assert ack["error"]["code"] == "forbidden"
+
+        await host.ok("chat:send", {"class_id": class_id, "text": "last"})
+        await host.wait_for("chat:message", lambda d: d["message"]["text"] == "last")
+        seen = [d["message"]["text"] for d in host.received("chat:message")]
+        assert seen == ["first", "back on", "last"]

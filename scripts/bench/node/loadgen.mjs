@@ -32,6 +32,7 @@ function connect(url, token, classId) {
 async function worker() {
   let phase = null;
   const sockets = [];
+  process.on("disconnect", () => process.exit(1)); // the main process is gone
   process.on("message", async (msg) => {
     if (msg.op === "connect") {
       for (let i = 0; i < msg.tokens.length; i += 50) {
@@ -77,7 +78,10 @@ async function main(cfg) {
   const per = cfg.perWorker ?? 500;
   let lost = 0;
   for (let i = 0; i < n; i += per) {
-    const child = fork(new URL(import.meta.url).pathname, ["--worker"]);
+    // Workers do not share the main process's stdout: if it dies, the benchmark sees EOF.
+    const child = fork(new URL(import.meta.url).pathname, ["--worker"], {
+      stdio: ["ignore", "ignore", "inherit", "ipc"],
+    });
     child.on("message", (m) => {
       if (m.op === "lost") lost++;
     });
@@ -111,11 +115,16 @@ async function main(cfg) {
     console.log(`PHASE ${p} START`);
     const began = now();
     let acked = 0;
+    const refused = {};
     for (let k = 0; k < total; k++) {
       const wait = began + (k * 1000) / rate - now();
       if (wait > 0) await sleep(wait);
       sender.emit("chat:send", { class_id: cfg.classId, text: String(now()) }, (ack) => {
         if (ack?.ok) acked++;
+        else {
+          const code = ack?.error?.code ?? "no ack";
+          refused[code] = (refused[code] ?? 0) + 1;
+        }
       });
     }
     const sendSeconds = (now() - began) / 1000;
@@ -136,6 +145,7 @@ async function main(cfg) {
         rate,
         sent: total,
         acked,
+        refused,
         sendSeconds,
         delivered,
         expected,
