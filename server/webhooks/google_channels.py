@@ -38,13 +38,14 @@ from datetime import timedelta
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from ..db.inbox import ClaimedEvent, InboxStatus
 from ..db.tables import google_channels, live_classes
 from ..errors import ProviderError, Unavailable
 from ..providers.google_meet import GoogleClient, WatchChannel
 from ..services.context import ServiceContext
-from .google_jobs import enqueue_channel_open
+from ..services.google_jobs import enqueue_channel_open
 from .google_push import token_hash
-from .inbox import ClaimedEvent, InboxStatus, Outcome
+from .worker import Outcome
 
 __all__ = ["ChannelJob", "ChannelRenewer", "webhook_address"]
 
@@ -145,7 +146,7 @@ class ChannelRenewer:
             queued = 0
             for org_id in orgs:
                 queued += await enqueue_channel_open(
-                    conn, org_id=org_id, now=now, window=_window(self._ctx)
+                    self._ctx.jobs, conn, org_id=org_id, now=now, window=_window(self._ctx)
                 )
         return queued
 

@@ -10,19 +10,33 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Protocol, runtime_checkable
 
 from sqlalchemy import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from ..db.inbox import ClaimedEvent, Inbox, InboxStatus
 from ..outage import Outage
 from ..services.context import ServiceContext
-from .inbox import ClaimedEvent, Inbox, InboxStatus, Outcome
+from ..services.events import ClassEvent
 
-__all__ = ["EffectHandler", "PreparingHandler", "WebhookWorker"]
+__all__ = ["EffectHandler", "Outcome", "PreparingHandler", "WebhookWorker"]
 
 log = logging.getLogger("liveclass.webhooks")
+
+
+@dataclass
+class Outcome:
+    """What processing an event did; ``ignored`` when it had no effect (and why)."""
+
+    status: InboxStatus = InboxStatus.DONE
+    note: str | None = None
+    org_id: str | None = None
+    class_id: str | None = None
+    # Published once the effect committed.
+    after_commit: list[ClassEvent] = field(default_factory=list)
 
 
 class EffectHandler(Protocol):
@@ -125,7 +139,15 @@ class WebhookWorker:
                                 InboxStatus.IGNORED, note=f"no handler for {event.provider}"
                             )
                         )
-                        await self._inbox.finish(conn, event, outcome, now=self._ctx.clock())
+                        await self._inbox.finish(
+                            conn,
+                            event,
+                            status=outcome.status,
+                            note=outcome.note,
+                            org_id=outcome.org_id,
+                            class_id=outcome.class_id,
+                            now=self._ctx.clock(),
+                        )
                 except Exception as exc:
                     failed.append((event, handler, exc))
                     continue
