@@ -14,9 +14,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ..db.tables import enrollments, live_classes
 from ..domain.lifecycle import ClassStatus
+from ..domain.wording import local_time
 from ..errors import Conflict, NotFound
 from ..outbound.outbox import EventType, emit_class
-from ..reminders.planner import local_time
 from ..settings import Settings
 from .attendance import close_intervals
 from .events import ClassEvent, append_event
