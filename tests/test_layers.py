@@ -29,6 +29,7 @@ LAYERS: list[tuple[str, list[str]]] = [
             "server.logs",
             "server.metrics",
             "server.outage",
+            "server.poller",
             "server.settings",
         ],
     ),

@@ -7,8 +7,6 @@ retries that came due and rows a crashed process left ``processing``.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -18,7 +16,7 @@ from sqlalchemy import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ..db.inbox import ClaimedEvent, Inbox, InboxStatus
-from ..outage import Outage
+from ..poller import Poller
 from ..services.context import ServiceContext
 from ..services.events import ClassEvent
 
@@ -57,7 +55,7 @@ class PreparingHandler(Protocol):
     async def prepare(self, event: ClaimedEvent) -> ClaimedEvent: ...
 
 
-class WebhookWorker:
+class WebhookWorker(Poller):
     def __init__(
         self,
         ctx: ServiceContext,
@@ -70,22 +68,10 @@ class WebhookWorker:
         self._ctx = ctx
         self._inbox = inbox
         self._handlers = handlers
-        self._poll = poll_seconds
         self._lease = lease
-        self._wakeup = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
-
-    def start(self) -> None:
-        self._task = asyncio.create_task(self._run(), name="liveclass-webhook-worker")
-
-    def wake(self) -> None:
-        self._wakeup.set()
-
-    async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        # Woken by intake; the period also picks up retries that came due and rows
+        # a crashed process left ``processing``.
+        super().__init__("webhook worker", self.drain, every=poll_seconds, log=log)
 
     async def drain(self) -> int:
         """Process everything due now; returns how many events were handled."""
@@ -94,20 +80,6 @@ class WebhookWorker:
             await self._process(claimed)
             handled += len(claimed)
         return handled
-
-    async def _run(self) -> None:
-        outage = Outage(log, "webhook worker")
-        while True:
-            try:
-                await self.drain()
-            except Exception as exc:
-                # The database may be down; the rows wait for it, nothing is lost.
-                outage.failed(exc)
-            else:
-                outage.passed()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wakeup.wait(), self._poll)
-            self._wakeup.clear()
 
     async def _process(self, claimed: list[ClaimedEvent]) -> None:
         """One claimed batch in one transaction, each event in a savepoint of its own.
