@@ -13,6 +13,7 @@ import secrets
 import socket
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from datetime import datetime
 from typing import Any
 
 import redis.asyncio as aioredis
@@ -28,6 +29,7 @@ from . import __version__
 from .auth import TokenVerifier
 from .crypto import SecretBox
 from .db import Database
+from .db.inbox import Inbox
 from .errors import LiveclassError, NotFound
 from .heap import settle_heap
 from .http import (
@@ -77,7 +79,6 @@ from .settings import Settings
 from .web.pages import page_routes
 from .webhooks.google_channels import ChannelRenewer
 from .webhooks.google_effects import GoogleEffects
-from .webhooks.inbox import Inbox
 from .webhooks.worker import WebhookWorker
 from .webhooks.zoom_effects import ZoomEffects
 from .webhooks.zoom_report import ZoomReportPull
@@ -128,12 +129,19 @@ def create_app(
     fanout = install_fanout(sio, metrics, max_unsent_bytes=settings.socket_max_unsent_bytes)
     db = Database(settings.database_url, pool_size=settings.database_pool_size)
     redis = aioredis.from_url(settings.redis_url) if settings.redis_url else None
+
+    def now() -> datetime:
+        # For what is built before the context: read its clock at each call, so a
+        # test that steers ``ctx.clock`` steers presence and the credential store too.
+        return ctx.clock()
+
     presence = Presence(
         db,
         f"{socket.gethostname()}-{os.getpid()}-{secrets.token_hex(3)}",
         redis=redis,
         prefix=settings.redis_prefix,
         ttl=settings.presence_ttl_seconds,
+        clock=now,
     )
     broker = Broker(
         metrics,
@@ -144,7 +152,7 @@ def create_app(
     )
     hub = Hub(sio, db, presence, broker, fanout)
     box = SecretBox(settings.encryption_key)
-    credentials = DatabaseCredentialStore(db, box)
+    credentials = DatabaseCredentialStore(db, box, clock=now)
     zoom = ZoomClient.from_settings(settings, store=credentials)
     google = GoogleClient.from_settings(settings, store=credentials)
     registry: dict[str, MeetingProvider] = {
@@ -153,6 +161,11 @@ def create_app(
         **default_providers(settings),
         **(providers or {}),
     }
+    inbox = Inbox(
+        db,
+        max_attempts=settings.webhook_max_attempts,
+        retry_base_seconds=settings.webhook_retry_base_seconds,
+    )
     ctx = ServiceContext(
         settings=settings,
         db=db,
@@ -161,12 +174,8 @@ def create_app(
         tokens=tokens,
         secret_box=box,
         limiter=RateLimiter(settings, redis),
+        jobs=inbox,
         recording_backends={"zoom": ZoomRecordings(zoom), "google_meet": GoogleMeetRecordings()},
-    )
-    inbox = Inbox(
-        db,
-        max_attempts=settings.webhook_max_attempts,
-        retry_base_seconds=settings.webhook_retry_base_seconds,
     )
     zoom_effects = ZoomEffects(ctx, ZoomReportPull(zoom, ctx))
     worker = WebhookWorker(

@@ -1,4 +1,5 @@
-"""Storage: one SQLAlchemy Core metadata, one async engine, PostgreSQL or SQLite."""
+"""Storage: one SQLAlchemy Core metadata, one async engine, PostgreSQL or SQLite; the
+webhook inbox and job queue (``inbox``)."""
 
 from .database import Database
 from .tables import metadata

@@ -22,7 +22,6 @@ attempt is made again, and a success closes the circuit.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import random
 from dataclasses import dataclass
@@ -32,7 +31,7 @@ from sqlalchemy import and_, exists, or_, select, update
 from sqlalchemy.orm import aliased
 
 from ..db.tables import webhook_deliveries, webhook_endpoints
-from ..outage import Outage
+from ..poller import Poller
 from ..services.context import ServiceContext
 from .sender import Attempt, Sender
 
@@ -62,31 +61,20 @@ def backoff_seconds(attempts: int, *, base: float, cap: float, jitter: float) ->
     return delay * (0.5 + jitter / 2)
 
 
-class DeliveryWorker:
+class DeliveryWorker(Poller):
     def __init__(
         self, ctx: ServiceContext, sender: Sender, *, poll_seconds: float, batch: int = 20
     ) -> None:
         self._ctx = ctx
         self._sender = sender
-        self._poll = poll_seconds
         self._batch = batch
         settings = ctx.settings
         # Long enough for one attempt to time out, with room to record it.
         self._lease = timedelta(seconds=2 * settings.outbound_webhook_timeout_seconds + 5)
-        self._wakeup = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
-
-    def start(self) -> None:
-        self._task = asyncio.create_task(self._run(), name="liveclass-outbound-webhooks")
-
-    def wake(self) -> None:
-        self._wakeup.set()
+        super().__init__("outbound delivery worker", self.drain, every=poll_seconds, log=log)
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        await super().stop()
         await self._sender.aclose()
 
     async def drain(self) -> int:
@@ -96,20 +84,6 @@ class DeliveryWorker:
             await asyncio.gather(*(self._deliver(c) for c in claimed))
             made += len(claimed)
         return made
-
-    async def _run(self) -> None:
-        outage = Outage(log, "outbound delivery worker")
-        while True:
-            try:
-                await self.drain()
-            except Exception as exc:
-                # The database may be down; the rows wait for it, nothing is lost.
-                outage.failed(exc)
-            else:
-                outage.passed()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wakeup.wait(), self._poll)
-            self._wakeup.clear()
 
     async def _claim(self) -> list[_Claimed]:
         now = self._ctx.clock()

@@ -7,10 +7,10 @@ from datetime import datetime
 
 from sqlalchemy import select
 
+from ..clock import Clock, utcnow
 from ..crypto import SecretBox
 from ..db import Database
 from ..db.tables import provider_credentials
-from ..services.context import utcnow
 from .credentials import TokenData
 
 __all__ = ["DatabaseCredentialStore"]
@@ -26,9 +26,10 @@ class DatabaseCredentialStore:
     call is refused once and refreshes again from what is stored.
     """
 
-    def __init__(self, db: Database, box: SecretBox) -> None:
+    def __init__(self, db: Database, box: SecretBox, *, clock: Clock = utcnow) -> None:
         self._db = db
         self._box = box
+        self._clock = clock
 
     async def load(self, org_id: str, provider: str) -> TokenData | None:
         record, _ = await self.load_with_time(org_id, provider)
@@ -53,7 +54,7 @@ class DatabaseCredentialStore:
 
     async def save(self, org_id: str, provider: str, data: TokenData) -> None:
         sealed = self._box.seal(json.dumps(data))
-        now = utcnow()
+        now = self._clock()
         async with self._db.write() as conn:
             stmt = self._db.upsert(provider_credentials).values(
                 org_id=org_id, provider=provider, sealed=sealed, updated_at=now

@@ -9,7 +9,7 @@ access at Google.
 
 from __future__ import annotations
 
-from ..services.recording_backends import RecordingRef
+from .recording_backends import RecordingRef
 
 __all__ = ["GoogleMeetRecordings"]
 

@@ -34,6 +34,7 @@ from typing import Any
 
 import httpx
 
+from ..clock import Clock, utcnow
 from ..errors import ProviderError
 
 __all__ = [
@@ -45,7 +46,6 @@ __all__ = [
 ]
 
 Sleep = Callable[[float], Awaitable[None]]
-Clock = Callable[[], datetime]
 # Tells the transport a 429 must not be retried; returns the reason to show, or None.
 FinalRateLimit = Callable[[httpx.Response], str | None]
 
@@ -65,10 +65,6 @@ class RetryPolicy:
     base_delay: float = 0.5
     max_delay: float = 8.0
     max_retry_after: float = 30.0
-
-
-def _utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 def parse_retry_after(value: str, now: datetime) -> float | None:
@@ -153,7 +149,7 @@ class ProviderTransport:
         client: httpx.AsyncClient | None = None,
         final_rate_limit: FinalRateLimit | None = None,
         sleep: Sleep = asyncio.sleep,
-        clock: Clock = _utcnow,
+        clock: Clock = utcnow,
         jitter: Callable[[], float] = random.random,
     ) -> None:
         self.provider = provider

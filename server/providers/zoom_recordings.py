@@ -9,7 +9,7 @@ and go with the meeting's recording, so for them only our row is tombstoned.
 
 from __future__ import annotations
 
-from ..services.recording_backends import RecordingRef
+from .recording_backends import RecordingRef
 from .zoom import ZoomClient
 
 __all__ = ["ZoomRecordings"]

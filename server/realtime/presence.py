@@ -48,6 +48,7 @@ from redis.asyncio import Redis
 from redis.exceptions import RedisError
 from sqlalchemy.exc import DBAPIError
 
+from ..clock import Clock, utcnow
 from ..db import Database
 from ..errors import Unavailable
 from ..schemas.common import UserRef
@@ -122,8 +123,10 @@ class Presence:
         redis: Redis | None,
         prefix: str,
         ttl: int,
+        clock: Clock = utcnow,
     ) -> None:
         self._db = db
+        self._clock = clock
         self.process_id = process_id
         self._redis = redis
         self._prefix = prefix
@@ -283,6 +286,8 @@ class Presence:
         """
         assert self._redis is not None
         pipe = self._redis.pipeline(transaction=False)
+        # Liveness between processes is real seconds (Redis expiry is too), not the
+        # clock a test steers: moving that forward must not make live processes look dead.
         pipe.zadd(self._procs, {self.process_id: time.time()})
         pipe.expire(self._procs, LEAK_GUARD_SECONDS)
         pipe.expire(self._classes(self.process_id), LEAK_GUARD_SECONDS)
@@ -351,13 +356,13 @@ class Presence:
         if self._redis is None:
             try:
                 async with self._db.write() as conn:
-                    await close_presence(conn, key_prefix="", at=datetime.now(UTC))
+                    await close_presence(conn, key_prefix="", at=self._clock())
             except (Unavailable, DBAPIError) as exc:
                 log.warning("presence: stale intervals kept, the database failed at start: %s", exc)
 
     async def stop(self) -> None:
         """Shutting down cleanly: everyone here leaves (sockets closed before this report it)."""
-        now = datetime.now(UTC)
+        now = self._clock()
         try:
             async with self._db.write() as conn:
                 await close_presence(conn, key_prefix=f"{self.process_id}:", at=now)
@@ -382,7 +387,7 @@ class Presence:
                 class_id,
                 user_id=user.id,
                 source=SOURCE,
-                at=datetime.now(UTC),
+                at=self._clock(),
                 source_key=self._source_key(user.id),
             )
 
@@ -391,7 +396,7 @@ class Presence:
             await close_intervals(
                 conn,
                 class_id,
-                at=datetime.now(UTC),
+                at=self._clock(),
                 user_id=user_id,
                 source=SOURCE,
                 source_key=self._source_key(user_id),

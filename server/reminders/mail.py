@@ -10,8 +10,8 @@ from email.utils import format_datetime, make_msgid, parseaddr
 import aiosmtplib
 from sqlalchemy import RowMapping
 
+from ..domain.wording import local_time
 from ..settings import Settings
-from .planner import local_time
 
 __all__ = ["SmtpSender", "compose"]
 

@@ -17,39 +17,19 @@ from __future__ import annotations
 
 import secrets
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import RowMapping, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ..db.database import upsert_in
 from ..db.tables import class_reminders, course_mentors, enrollments, live_classes, notifications
+from ..domain.wording import local_time, starts_in
 from ..services.context import ServiceContext
 
-__all__ = ["REMINDER_KIND", "ReminderPlanner", "local_time", "starts_in"]
+__all__ = ["REMINDER_KIND", "ReminderPlanner"]
 
 REMINDER_KIND = "class_reminder"
 _lc = live_classes.c
-
-
-def local_time(moment: datetime, timezone: str) -> str:
-    """``2031-06-01 06:00 EDT (America/New_York)``: the wall clock of the class's time zone,
-    its abbreviation, and its name (abbreviations alone are ambiguous); ``... 10:00 UTC``."""
-    try:
-        zone = ZoneInfo(timezone)
-    except (KeyError, ValueError):
-        zone, timezone = ZoneInfo("UTC"), "UTC"
-    local = moment.astimezone(zone)
-    shown = f"{local:%Y-%m-%d %H:%M} {local.tzname()}"
-    return shown if timezone == local.tzname() else f"{shown} ({timezone})"
-
-
-def starts_in(seconds: float) -> str:
-    minutes = max(1, round(seconds / 60))
-    if minutes < 120:
-        return f"in {minutes} minute{'s' if minutes != 1 else ''}"
-    hours = round(minutes / 60)
-    return f"in {hours} hours"
 
 
 class ReminderPlanner:

@@ -58,7 +58,7 @@ async def admit(
     limit = row["max_participants"]
     if limit is not None and not access.role.is_host and not status.is_final:
         await _require_room(conn, class_id, principal.user_id, limit)
-    await remember_user(ctx.db, conn, principal)
+    await remember_user(ctx, conn, principal)
     await record_participant(ctx, conn, access, principal.user_id, at)
     return access
 

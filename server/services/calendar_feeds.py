@@ -62,7 +62,7 @@ class CalendarFeedService:
         feed_id = f"cal_{secrets.token_hex(10)}"
         async with self._ctx.db.write() as conn:
             # The owner's role is read back on each fetch (a course feed of an admin).
-            await remember_user(self._ctx.db, conn, principal)
+            await remember_user(self._ctx, conn, principal)
             await conn.execute(
                 calendar_feeds.insert().values(
                     id=feed_id,

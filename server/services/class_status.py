@@ -14,13 +14,14 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ..db.tables import enrollments, live_classes
 from ..domain.lifecycle import ClassStatus
+from ..domain.wording import local_time
 from ..errors import Conflict, NotFound
 from ..outbound.outbox import EventType, emit_class
-from ..reminders.planner import local_time
 from ..settings import Settings
-from ..webhooks.google_jobs import enqueue_meet_pull
 from .attendance import close_intervals
 from .events import ClassEvent, append_event
+from .google_jobs import enqueue_meet_pull
+from .jobs import JobQueue
 from .notifications import notify
 from .reports import finalize_attendance
 
@@ -44,6 +45,7 @@ async def transition_in(
     target: ClassStatus,
     *,
     at: datetime,
+    jobs: JobQueue,
     present_percent: float = DEFAULT_PRESENT_PERCENT,
 ) -> ClassEvent:
     """Move a class to ``target`` inside the caller's transaction; publish the event after.
@@ -76,7 +78,7 @@ async def transition_in(
         await notify_cancellation(conn, row, at=at)
     if target is ClassStatus.ENDED and row["provider"] == "google_meet":
         # Meet sends no attendance or recording events: pull them once it is over.
-        await enqueue_meet_pull(conn, class_id=class_id, org_id=row["org_id"], now=at)
+        await enqueue_meet_pull(jobs, conn, class_id=class_id, org_id=row["org_id"], now=at)
     await emit_class(conn, class_id, _OUTBOUND[target], at=at)
     if target is ClassStatus.ENDED and row["provider"] not in REPORTING_PROVIDERS:
         # Nothing more will come in about who attended: it is final now.
@@ -140,4 +142,3 @@ async def notify_cancellation(conn: AsyncConnection, row: RowMapping, *, at: dat
         body=f"The live class \u201c{row['title']}\u201d scheduled for {start} was cancelled.",
         at=at,
     )
-

@@ -48,7 +48,6 @@ from ..schemas.classes import (
     check_schedule,
 )
 from ..schemas.common import Page
-from ..webhooks.google_jobs import enqueue_channel_open
 from .access import ClassAccess, load_class, require_host, teaches
 from .admission import Entry, admit
 from .attendance import close_intervals, open_interval
@@ -63,6 +62,7 @@ from .class_views import (
 )
 from .context import ServiceContext
 from .events import ClassEvent
+from .google_jobs import enqueue_channel_open
 from .recordings import accessible_recordings
 from .resources import of_class
 from .users import remember_user
@@ -216,7 +216,7 @@ class ClassService:
     ) -> None:
         """Insert a new class whose meeting exists, in the caller's transaction."""
         now = self._ctx.clock()
-        await remember_user(self._ctx.db, conn, principal)
+        await remember_user(self._ctx, conn, principal)
         await conn.execute(
             insert(live_classes).values(
                 **values, created_at=now, updated_at=now, **meeting_columns(meeting)
@@ -226,7 +226,9 @@ class ClassService:
         if meeting.provider == "google_meet":
             # Calendar push notifications tell us when the event changes.
             window = timedelta(hours=self._ctx.settings.google_channel_renew_hours)
-            await enqueue_channel_open(conn, org_id=principal.org_id, now=now, window=window)
+            await enqueue_channel_open(
+                self._ctx.jobs, conn, org_id=principal.org_id, now=now, window=window
+            )
 
     async def update(self, principal: Principal, class_id: str, body: ClassUpdate) -> ClassDetail:
         async with self._ctx.db.read() as conn:
@@ -310,6 +312,7 @@ class ClassService:
                 class_id,
                 target,
                 at=at or self._ctx.clock(),
+                jobs=self._ctx.jobs,
                 present_percent=self._ctx.settings.attendance_present_percent,
             )
         await self._ctx.broadcaster.publish(event)

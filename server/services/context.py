@@ -2,24 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 
 from ..auth import TokenVerifier
+from ..clock import Clock, utcnow
 from ..crypto import SecretBox
 from ..db import Database
 from ..providers.base import ProviderRegistry
+from ..providers.recording_backends import RecordingBackend
 from ..settings import Settings
 from .events import Broadcaster
+from .jobs import JobQueue
 from .ratelimit import RateLimiter
-from .recording_backends import RecordingBackend
 
-__all__ = ["ServiceContext", "utcnow"]
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
+__all__ = ["ServiceContext"]
 
 
 @dataclass
@@ -31,6 +27,7 @@ class ServiceContext:
     tokens: TokenVerifier
     secret_box: SecretBox
     limiter: RateLimiter
+    jobs: JobQueue
     # By provider name; a provider without one is served from the stored URLs.
     recording_backends: dict[str, RecordingBackend] = field(default_factory=dict)
-    clock: Callable[[], datetime] = field(default=utcnow)
+    clock: Clock = field(default=utcnow)

@@ -24,11 +24,11 @@ from ..auth import Principal
 from ..db.tables import recording_grants, recordings
 from ..domain.recording_access import AccessLevel, Grant, GrantScope, Rights, Viewer, rights_of
 from ..errors import Forbidden, NotFound, bad_field
+from ..providers.recording_backends import RecordingBackend, RecordingRef, StoredLinks
 from ..schemas.common import Page
 from ..schemas.recordings import GrantCreate, GrantOut, RecordingOut
 from .access import class_standing
 from .context import ServiceContext
-from .recording_backends import RecordingBackend, RecordingRef, StoredLinks
 from .recording_files import RecordingFile, store_recording_files, tombstone_recordings
 
 __all__ = [

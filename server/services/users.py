@@ -5,16 +5,15 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ..auth import Principal
-from ..db import Database
 from ..db.tables import organizations, users
-from .context import utcnow
+from .context import ServiceContext
 
 __all__ = ["remember_user"]
 
 
-async def remember_user(db: Database, conn: AsyncConnection, principal: Principal) -> None:
+async def remember_user(ctx: ServiceContext, conn: AsyncConnection, principal: Principal) -> None:
     """Upsert the caller's organization, and name, email and role as their token states them."""
-    now = utcnow()
+    db, now = ctx.db, ctx.clock()
     await conn.execute(
         db.upsert(organizations)
         .values(org_id=principal.org_id, first_seen_at=now)

@@ -31,13 +31,14 @@ from pydantic import TypeAdapter, ValidationError
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from ..db.inbox import ClaimedEvent
 from ..db.tables import live_classes
 from ..domain.lifecycle import ClassStatus
 from ..outbound.outbox import EventType, emit_class
 from ..providers.google_meet import GoogleClient
 from ..services.class_status import transition_in
 from ..services.context import ServiceContext
-from .inbox import ClaimedEvent, Outcome
+from .worker import Outcome
 
 __all__ = ["CalendarChange"]
 
@@ -90,7 +91,9 @@ class CalendarChange:
             elif calendar_event.get("status") == "cancelled":
                 at = self._ctx.clock()
                 outcome.after_commit.append(
-                    await transition_in(conn, class_id, ClassStatus.CANCELLED, at=at)
+                    await transition_in(
+                        conn, class_id, ClassStatus.CANCELLED, at=at, jobs=self._ctx.jobs
+                    )
                 )
                 cancelled += 1
             elif row["status"] == ClassStatus.SCHEDULED.value:

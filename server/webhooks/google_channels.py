@@ -29,8 +29,6 @@ calendar, so one change notifies each of them.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 from dataclasses import replace
 from datetime import timedelta
@@ -38,13 +36,15 @@ from datetime import timedelta
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from ..db.inbox import ClaimedEvent, InboxStatus
 from ..db.tables import google_channels, live_classes
-from ..errors import ProviderError, Unavailable
+from ..errors import ProviderError
+from ..poller import Poller
 from ..providers.google_meet import GoogleClient, WatchChannel
 from ..services.context import ServiceContext
-from .google_jobs import enqueue_channel_open
+from ..services.google_jobs import enqueue_channel_open
 from .google_push import token_hash
-from .inbox import ClaimedEvent, InboxStatus, Outcome
+from .worker import Outcome
 
 __all__ = ["ChannelJob", "ChannelRenewer", "webhook_address"]
 
@@ -124,12 +124,13 @@ class ChannelJob:
         )
 
 
-class ChannelRenewer:
+class ChannelRenewer(Poller):
     """The periodic pass that queues ``channel.open`` jobs; started by the app's lifespan."""
 
     def __init__(self, ctx: ServiceContext) -> None:
         self._ctx = ctx
-        self._task: asyncio.Task[None] | None = None
+        every = ctx.settings.google_channel_check_seconds
+        super().__init__("google channel check", self.check, every=every, log=log)
 
     async def check(self) -> int:
         """Queue a job for every organization that needs a channel; returns how many."""
@@ -145,25 +146,6 @@ class ChannelRenewer:
             queued = 0
             for org_id in orgs:
                 queued += await enqueue_channel_open(
-                    conn, org_id=org_id, now=now, window=_window(self._ctx)
+                    self._ctx.jobs, conn, org_id=org_id, now=now, window=_window(self._ctx)
                 )
         return queued
-
-    def start(self) -> None:
-        self._task = asyncio.create_task(self._run(), name="liveclass-google-channels")
-
-    async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-
-    async def _run(self) -> None:
-        while True:
-            try:
-                await self.check()
-            except Unavailable as exc:  # an outage, not a bug: no traceback
-                log.error("Google channel check failed; trying again later: %s", exc)
-            except Exception:
-                log.exception("Google channel check failed; trying again later")
-            await asyncio.sleep(self._ctx.settings.google_channel_check_seconds)

@@ -22,15 +22,16 @@ from typing import Protocol
 from sqlalchemy import RowMapping, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from ..db.inbox import ClaimedEvent, InboxStatus
 from ..db.tables import live_classes
 from ..providers.google_meet import GoogleClient
 from ..services.context import ServiceContext
+from ..services.google_jobs import CHANNEL_OPEN, MEET_PULL
 from .google_calendar import CalendarChange
 from .google_channels import ChannelJob
-from .google_jobs import CHANNEL_OPEN, MEET_PULL
 from .google_pull import MeetPull
 from .google_push import CHANGE_STATES
-from .inbox import ClaimedEvent, InboxStatus, Outcome
+from .worker import Outcome
 
 __all__ = ["GoogleEffects"]
 

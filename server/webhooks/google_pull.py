@@ -2,7 +2,7 @@
 
 Meet sends us nothing by itself (its Workspace Events need Pub/Sub), so when
 a Google Meet class ends the server queues this job (see
-:mod:`server.webhooks.google_jobs`).  It reads, from the Meet REST API, every
+:mod:`server.services.google_jobs`).  It reads, from the Meet REST API, every
 conference record of the class's meeting code (``provider_data.meeting_code``)
 with its participants and their sessions, its recordings and its transcripts.
 
@@ -37,13 +37,14 @@ from pydantic import TypeAdapter
 from sqlalchemy import RowMapping, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from ..db.inbox import ClaimedEvent, InboxStatus
 from ..db.tables import attendance_intervals, live_classes
 from ..providers.google_meet import GoogleClient
 from ..schemas.text import without_control_characters
 from ..services.context import ServiceContext
 from ..services.recordings import RecordingFile, store_recording_files
 from ..services.reports import finalize_attendance
-from .inbox import ClaimedEvent, InboxStatus, Outcome
+from .worker import Outcome
 
 __all__ = ["MeetPull"]
 

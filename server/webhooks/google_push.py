@@ -23,10 +23,10 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from ..db.inbox import IncomingEvent, kept_headers
 from ..db.tables import google_channels
 from ..errors import BadRequest, Unauthorized
-from .google_jobs import PROVIDER
-from .inbox import IncomingEvent, kept_headers
+from ..services.google_jobs import PROVIDER
 
 __all__ = [
     "CHANGE_STATES",

@@ -7,22 +7,34 @@ retries that came due and rows a crashed process left ``processing``.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Protocol, runtime_checkable
 
 from sqlalchemy import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from ..outage import Outage
+from ..db.inbox import ClaimedEvent, Inbox, InboxStatus
+from ..poller import Poller
 from ..services.context import ServiceContext
-from .inbox import ClaimedEvent, Inbox, InboxStatus, Outcome
+from ..services.events import ClassEvent
 
-__all__ = ["EffectHandler", "PreparingHandler", "WebhookWorker"]
+__all__ = ["EffectHandler", "Outcome", "PreparingHandler", "WebhookWorker"]
 
 log = logging.getLogger("liveclass.webhooks")
+
+
+@dataclass
+class Outcome:
+    """What processing an event did; ``ignored`` when it had no effect (and why)."""
+
+    status: InboxStatus = InboxStatus.DONE
+    note: str | None = None
+    org_id: str | None = None
+    class_id: str | None = None
+    # Published once the effect committed.
+    after_commit: list[ClassEvent] = field(default_factory=list)
 
 
 class EffectHandler(Protocol):
@@ -43,7 +55,7 @@ class PreparingHandler(Protocol):
     async def prepare(self, event: ClaimedEvent) -> ClaimedEvent: ...
 
 
-class WebhookWorker:
+class WebhookWorker(Poller):
     def __init__(
         self,
         ctx: ServiceContext,
@@ -56,22 +68,10 @@ class WebhookWorker:
         self._ctx = ctx
         self._inbox = inbox
         self._handlers = handlers
-        self._poll = poll_seconds
         self._lease = lease
-        self._wakeup = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
-
-    def start(self) -> None:
-        self._task = asyncio.create_task(self._run(), name="liveclass-webhook-worker")
-
-    def wake(self) -> None:
-        self._wakeup.set()
-
-    async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        # Woken by intake; the period also picks up retries that came due and rows
+        # a crashed process left ``processing``.
+        super().__init__("webhook worker", self.drain, every=poll_seconds, log=log)
 
     async def drain(self) -> int:
         """Process everything due now; returns how many events were handled."""
@@ -80,20 +80,6 @@ class WebhookWorker:
             await self._process(claimed)
             handled += len(claimed)
         return handled
-
-    async def _run(self) -> None:
-        outage = Outage(log, "webhook worker")
-        while True:
-            try:
-                await self.drain()
-            except Exception as exc:
-                # The database may be down; the rows wait for it, nothing is lost.
-                outage.failed(exc)
-            else:
-                outage.passed()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wakeup.wait(), self._poll)
-            self._wakeup.clear()
 
     async def _process(self, claimed: list[ClaimedEvent]) -> None:
         """One claimed batch in one transaction, each event in a savepoint of its own.
@@ -125,7 +111,15 @@ class WebhookWorker:
                                 InboxStatus.IGNORED, note=f"no handler for {event.provider}"
                             )
                         )
-                        await self._inbox.finish(conn, event, outcome, now=self._ctx.clock())
+                        await self._inbox.finish(
+                            conn,
+                            event,
+                            status=outcome.status,
+                            note=outcome.note,
+                            org_id=outcome.org_id,
+                            class_id=outcome.class_id,
+                            now=self._ctx.clock(),
+                        )
                 except Exception as exc:
                     failed.append((event, handler, exc))
                     continue

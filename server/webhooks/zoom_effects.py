@@ -20,12 +20,13 @@ from pydantic import ValidationError
 from sqlalchemy import RowMapping, bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from ..db.inbox import ClaimedEvent, InboxStatus
 from ..db.tables import attendance_intervals, live_classes
 from ..domain.lifecycle import ClassStatus
 from ..services.class_status import transition_in
 from ..services.context import ServiceContext
 from ..services.recordings import RecordingFile, store_recording_files, tombstone_recordings
-from .inbox import ClaimedEvent, InboxStatus, Outcome
+from .worker import Outcome
 from .zoom_events import ZoomEnvelope
 from .zoom_people import PROVIDER_SOURCE, attendee_columns
 from .zoom_report import REPORT_JOB, ZoomReportPull, queue_report_pull
@@ -103,13 +104,14 @@ class ZoomEffects:
         if status is not ClassStatus.SCHEDULED:
             return Outcome(InboxStatus.IGNORED, note=f"class already {status.value}")
         at = env.payload.object.start_time or self._ctx.clock()
-        return Outcome(after_commit=[await transition_in(conn, row["id"], ClassStatus.LIVE, at=at)])
+        live = await transition_in(conn, row["id"], ClassStatus.LIVE, at=at, jobs=self._ctx.jobs)
+        return Outcome(after_commit=[live])
 
     async def _ended(self, conn: AsyncConnection, row: RowMapping, env: ZoomEnvelope) -> Outcome:
         meeting = env.payload.object
         if meeting.uuid:
             # Whatever the class's state, the instance's attendance gets reconciled.
-            await queue_report_pull(conn, row, meeting.uuid, now=self._ctx.clock())
+            await queue_report_pull(self._ctx.jobs, conn, row, meeting.uuid, now=self._ctx.clock())
         status = ClassStatus(row["status"])
         if status.is_final:
             return Outcome(InboxStatus.IGNORED, note=f"class already {status.value}")
@@ -118,8 +120,14 @@ class ZoomEffects:
         if status is ClassStatus.SCHEDULED:
             # The start notification was lost; the end still tells when it ran.
             start = min(meeting.start_time or end, end)
-            events.append(await transition_in(conn, row["id"], ClassStatus.LIVE, at=start))
-        events.append(await transition_in(conn, row["id"], ClassStatus.ENDED, at=end))
+            events.append(
+                await transition_in(
+                    conn, row["id"], ClassStatus.LIVE, at=start, jobs=self._ctx.jobs
+                )
+            )
+        events.append(
+            await transition_in(conn, row["id"], ClassStatus.ENDED, at=end, jobs=self._ctx.jobs)
+        )
         return Outcome(after_commit=events)
 
     # -- participants ------------------------------------------------------------------

@@ -17,7 +17,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from .inbox import kept_headers as pick_headers
+from ..db.inbox import kept_headers as pick_headers
 
 __all__ = [
     "ZoomEnvelope",

@@ -27,12 +27,14 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from sqlalchemy import RowMapping, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from ..db.inbox import ClaimedEvent, InboxStatus
 from ..db.tables import attendance_intervals, live_classes
 from ..providers.zoom import ZoomClient
 from ..schemas.text import without_control_characters
 from ..services.context import ServiceContext
+from ..services.jobs import JobQueue
 from ..services.reports import finalize_attendance
-from .inbox import ClaimedEvent, InboxStatus, IncomingEvent, Outcome, enqueue
+from .worker import Outcome
 from .zoom_people import PROVIDER_SOURCE, attendee_columns
 
 __all__ = ["REPORT_JOB", "ZoomReportPull", "queue_report_pull"]
@@ -54,19 +56,16 @@ class ReportRow(BaseModel):
 
 
 async def queue_report_pull(
-    conn: AsyncConnection, row: RowMapping, meeting_uuid: str, *, now: datetime
+    jobs: JobQueue, conn: AsyncConnection, row: RowMapping, meeting_uuid: str, *, now: datetime
 ) -> None:
     """Queue the pull for one meeting instance (once: the dedup key is the instance)."""
-    await enqueue(
+    await jobs.enqueue_job(
         conn,
-        IncomingEvent(
-            "zoom",
-            REPORT_JOB,
-            f"{REPORT_JOB}:{meeting_uuid}",
-            {},
-            payload={"class_id": row["id"], "org_id": row["org_id"], "meeting_uuid": meeting_uuid},
-            org_id=row["org_id"],
-        ),
+        provider="zoom",
+        kind=REPORT_JOB,
+        key=f"{REPORT_JOB}:{meeting_uuid}",
+        payload={"class_id": row["id"], "org_id": row["org_id"], "meeting_uuid": meeting_uuid},
+        org_id=row["org_id"],
         now=now,
     )
 

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
 from sqlalchemy import select
 
 from server.db.tables import provider_credentials
+from tests.support.clock import FakeClock
 from tests.support.platform import Platform
 from tests.support.provider_fakes import ProviderWorld
 
@@ -73,6 +76,24 @@ async def test_zoom_secrets_are_proven_kept_sealed_and_never_shown(
     )
     assert failed.status_code == 502
     assert "not connected" in failed.json()["error"]["message"]
+
+
+async def test_a_saved_account_is_dated_by_the_steered_clock(
+    provider_platform: Platform, providers: ProviderWorld, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The credential store reads the context's clock, like everything else."""
+    world, zoom = provider_platform, providers.zoom
+    then = datetime.now(UTC).replace(microsecond=0) - timedelta(days=3)
+    monkeypatch.setattr(providers.server.app.other_asgi_app.state.ctx, "clock", FakeClock(then))
+    path = "/api/admin/integrations/zoom"
+    good = {"account_id": zoom.account_id, "client_id": zoom.client_id}
+    saved = await world.call(
+        "PUT", path, world.admin, json={**good, "client_secret": zoom.client_secret}
+    )
+    assert status(saved)["connected"] is True
+    shown = status(await world.call("GET", path, world.admin))["updated_at"]
+    assert shown == then.isoformat().replace("+00:00", "Z")
+    assert status(await world.call("DELETE", path, world.admin))["connected"] is False
 
 
 async def test_secrets_at_rest_are_sealed(

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import httpx
 
+from server.providers.recording_backends import RecordingRef
 from server.providers.zoom_recordings import ZoomRecordings
-from server.services.recording_backends import RecordingRef
 
 from .conftest import ZoomRig
 

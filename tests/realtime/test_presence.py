@@ -6,6 +6,7 @@ import asyncio
 import json
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import ExitStack, asynccontextmanager
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -16,10 +17,15 @@ from server.auth import Role
 from server.db import Database
 from server.realtime.presence import Presence
 from server.schemas.common import UserRef
+from tests.support.clock import FakeClock
 from tests.support.platform import Person, Platform
 from tests.support.processes import cli_env, serve_process
 from tests.support.servers import serve_app
 from tests.support.sockets import Client, connected, live_class
+
+
+def utc_z(moment: datetime) -> str:
+    return moment.isoformat().replace("+00:00", "Z")
 
 
 async def enroll(platform: Platform, count: int) -> list[Person]:
@@ -83,6 +89,38 @@ async def test_deltas_count_each_user_once(platform: Platform) -> None:
         updates = host.received("presence:update")
         assert [ids(u["joined"]) for u in updates].count([alice.user_id]) == 1
         assert [ids(u["left"]) for u in updates].count([alice.user_id]) == 1
+
+
+async def test_presence_records_attendance_by_the_steered_clock(
+    platform: Platform, clock: FakeClock
+) -> None:
+    """Joining and leaving over the socket are timed by the context's clock, not the wall's."""
+    t0 = clock.advance(days=-3)  # far from real time: a wall-clock reading would show
+    class_id = await live_class(
+        platform,
+        scheduled_start=t0.isoformat(),
+        scheduled_end=(t0 + timedelta(hours=1)).isoformat(),
+    )
+    alice = platform.students[0]
+    async with connected(platform.server.url, platform.mentor, alice) as (host, student):
+        await host.join(class_id)
+        clock.advance(minutes=5)
+        await student.join(class_id)
+        await host.wait_for_online(class_id, {platform.mentor.user_id, alice.user_id})
+        clock.advance(minutes=30)
+        await student.close()
+        await host.wait_for_online(class_id, {platform.mentor.user_id})
+        clock.advance(minutes=25)
+        path = f"/api/live-classes/{class_id}"
+        ended = await platform.call("POST", f"{path}/end", platform.mentor)
+        assert ended.status_code == 200, ended.text
+    report = (await platform.call("GET", f"{path}/attendance", platform.mentor)).json()["data"]
+    seen = next(row for row in report if row["user_id"] == alice.user_id)
+    assert (seen["first_join"], seen["last_leave"], seen["attended_seconds"]) == (
+        utc_z(t0 + timedelta(minutes=5)),
+        utc_z(t0 + timedelta(minutes=35)),
+        30 * 60,
+    )
 
 
 async def test_presence_list_pages_by_name(platform: Platform) -> None:

@@ -7,9 +7,9 @@ from typing import Any
 
 from sqlalchemy import select, update
 
+from server.db.inbox import IncomingEvent
 from server.db.tables import class_events, live_classes
 from server.providers.google_meet import derived_id
-from server.webhooks.inbox import IncomingEvent
 from tests.support.google import GoogleWorld
 from tests.support.platform import Platform
 

@@ -6,7 +6,7 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 
 from server.db import Database
-from server.webhooks.inbox import Inbox, InboxStatus, IncomingEvent, Outcome
+from server.db.inbox import Inbox, InboxStatus, IncomingEvent
 from tests.support.backends import Backend
 
 NOW = datetime(2031, 1, 1, tzinfo=UTC)
@@ -37,7 +37,15 @@ async def test_claims_are_exclusive_and_leases_expire(backend: Backend) -> None:
         claimed = next(e for e in third if e.id == event_id)
         assert claimed.attempts == 2
         async with db.write() as conn:
-            await inbox.finish(conn, claimed, Outcome(), now=NOW + timedelta(minutes=3))
+            await inbox.finish(
+                conn,
+                claimed,
+                status=InboxStatus.DONE,
+                note=None,
+                org_id=None,
+                class_id=None,
+                now=NOW + timedelta(minutes=3),
+            )
         later = await inbox.claim_due(
             now=NOW + timedelta(hours=1), lease=timedelta(minutes=2), limit=1000
         )

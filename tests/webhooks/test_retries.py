@@ -10,7 +10,7 @@ from sqlalchemy import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from server.errors import ProviderError
-from server.webhooks.inbox import Outcome
+from server.webhooks.worker import Outcome
 from server.webhooks.zoom_events import ZoomEnvelope
 from tests.support.platform import Platform
 from tests.support.zoom import ZoomDriver

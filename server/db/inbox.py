@@ -1,4 +1,8 @@
-"""The durable webhook inbox: every accepted event is a row before the provider gets its 2xx.
+"""The durable webhook inbox and job queue: every accepted event is a row before the
+provider gets its 2xx, and every job the server queues for itself is one too.
+
+A storage adapter: it knows rows, leases and backoff, not what an event
+means; the services in :mod:`server.webhooks` decide that.
 
 Lifecycle of a row (``status``)::
 
@@ -23,7 +27,7 @@ from __future__ import annotations
 import enum
 import random
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -31,20 +35,16 @@ from sqlalchemy import ColumnElement, and_, bindparam, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from ..db import Database
-from ..db.database import upsert_in
-from ..db.group_commit import GroupCommit
-from ..db.tables import webhook_events
 from ..errors import Conflict, InvalidState, NotFound
-from ..services.events import ClassEvent
+from .database import Database, upsert_in
+from .group_commit import GroupCommit
+from .tables import webhook_events
 
 __all__ = [
     "ClaimedEvent",
     "Inbox",
     "InboxStatus",
     "IncomingEvent",
-    "Outcome",
-    "enqueue",
     "kept_headers",
 ]
 
@@ -81,17 +81,6 @@ class ClaimedEvent:
     attempts: int
     # What a handler's ``prepare`` fetched from the provider before the transaction.
     prepared: object = None
-
-
-@dataclass
-class Outcome:
-    """What processing an event did; ``ignored`` when it had no effect (and why)."""
-
-    status: InboxStatus = InboxStatus.DONE
-    note: str | None = None
-    org_id: str | None = None
-    class_id: str | None = None
-    after_commit: list[ClassEvent] = field(default_factory=list)
 
 
 # Built once: the worker runs it for every event.
@@ -234,17 +223,26 @@ class Inbox:
         )
 
     async def finish(
-        self, conn: AsyncConnection, event: ClaimedEvent, outcome: Outcome, *, now: datetime
+        self,
+        conn: AsyncConnection,
+        event: ClaimedEvent,
+        *,
+        status: InboxStatus,
+        note: str | None,
+        org_id: str | None,
+        class_id: str | None,
+        now: datetime,
     ) -> None:
-        """Record the outcome; call in the same transaction as the effect."""
+        """Record how processing ended; call in the same transaction as the effect.
+        ``org_id`` ``None`` keeps the one stored at intake."""
         await conn.execute(
             _FINISH,
             {
                 "event_id": event.id,
-                "status": outcome.status.value,
-                "note": outcome.note[:300] if outcome.note else None,
-                "outcome_org": outcome.org_id,
-                "class_id": outcome.class_id,
+                "status": status.value,
+                "note": note[:300] if note else None,
+                "outcome_org": org_id,
+                "class_id": class_id,
                 "processed_at": now,
             },
         )
@@ -342,19 +340,29 @@ class Inbox:
             )
         return dict(replayed)
 
+    async def enqueue_job(
+        self,
+        conn: AsyncConnection,
+        *,
+        provider: str,
+        kind: str,
+        key: str,
+        payload: Mapping[str, Any],
+        org_id: str,
+        now: datetime,
+    ) -> bool:
+        """Store a pending job the server gives itself, inside the caller's transaction.
 
-async def enqueue(conn: AsyncConnection, event: IncomingEvent, *, now: datetime) -> bool:
-    """Store a pending job the server gives itself, inside the caller's transaction.
-
-    ``False`` when a row with the same dedup key exists (the job is queued or
-    was done; an admin replays it).  The worker picks it up on its next poll.
-    """
-    statement = (
-        upsert_in(conn.dialect.name, webhook_events)
-        .values(**_row(event, InboxStatus.PENDING, now=now))
-        .on_conflict_do_nothing(index_elements=["provider", "dedup_key"])
-    )
-    return bool((await conn.execute(statement)).rowcount)
+        ``False`` when a row with the same dedup key exists (the job is queued or
+        was done; an admin replays it).  The worker picks it up on its next poll.
+        """
+        job = IncomingEvent(provider, kind, key, {}, payload=dict(payload), org_id=org_id)
+        statement = (
+            upsert_in(conn.dialect.name, webhook_events)
+            .values(**_row(job, InboxStatus.PENDING, now=now))
+            .on_conflict_do_nothing(index_elements=["provider", "dedup_key"])
+        )
+        return bool((await conn.execute(statement)).rowcount)
 
 
 def kept_headers(headers: Mapping[str, str], names: Iterable[str]) -> dict[str, str]:

@@ -1,4 +1,4 @@
-"""Jobs the server queues for itself in the inbox (provider ``google``), in a caller's transaction.
+"""Jobs the server queues for itself (provider ``google``), in a caller's transaction.
 
 * ``meet.pull`` (payload ``{class_id}``, dedup key ``meet.pull:{class_id}``):
   queued when a Google Meet class ends, in the same transaction as the move
@@ -22,7 +22,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ..db.tables import google_channels
-from .inbox import IncomingEvent, enqueue
+from .jobs import JobQueue
 
 __all__ = [
     "CHANNEL_OPEN",
@@ -39,22 +39,22 @@ _ch = google_channels.c
 
 
 async def enqueue_meet_pull(
-    conn: AsyncConnection, *, class_id: str, org_id: str, now: datetime
+    jobs: JobQueue, conn: AsyncConnection, *, class_id: str, org_id: str, now: datetime
 ) -> bool:
     """Queue the pull of a Meet class's attendance and recordings; ``False`` if already queued."""
-    job = IncomingEvent(
-        PROVIDER,
-        MEET_PULL,
-        f"{MEET_PULL}:{class_id}",
-        {},
+    return await jobs.enqueue_job(
+        conn,
+        provider=PROVIDER,
+        kind=MEET_PULL,
+        key=f"{MEET_PULL}:{class_id}",
         payload={"class_id": class_id},
         org_id=org_id,
+        now=now,
     )
-    return await enqueue(conn, job, now=now)
 
 
 async def enqueue_channel_open(
-    conn: AsyncConnection, *, org_id: str, now: datetime, window: timedelta
+    jobs: JobQueue, conn: AsyncConnection, *, org_id: str, now: datetime, window: timedelta
 ) -> bool:
     """Queue a new push channel for ``org_id`` unless one stays open past ``now + window``."""
     active = await conn.scalar(
@@ -74,12 +74,12 @@ async def enqueue_channel_open(
         )
     ).first()
     replaces = latest.channel_id if latest is not None and latest.stopped_at is None else None
-    job = IncomingEvent(
-        PROVIDER,
-        CHANNEL_OPEN,
-        f"{CHANNEL_OPEN}:{org_id}:{latest.channel_id if latest is not None else 'first'}",
-        {},
+    return await jobs.enqueue_job(
+        conn,
+        provider=PROVIDER,
+        kind=CHANNEL_OPEN,
+        key=f"{CHANNEL_OPEN}:{org_id}:{latest.channel_id if latest is not None else 'first'}",
         payload={"org_id": org_id, "replaces": replaces},
         org_id=org_id,
+        now=now,
     )
-    return await enqueue(conn, job, now=now)
