@@ -10,6 +10,7 @@ from starlette.responses import Response
 from ..schemas.calendar import FeedCreate, FeedCreated, FeedOut
 from ..services import calendar_feeds
 from .routing import Call, api
+from .state import state_of
 
 __all__ = ["operations"]
 
@@ -62,7 +63,7 @@ async def revoke_feed(call: Call[Any, Any]) -> dict[str, bool]:
     public=True,
 )
 async def feed(request: Request) -> Response:
-    ics = await calendar_feeds.render(request.app.state.ctx, request.path_params["token"])
+    ics = await calendar_feeds.render(state_of(request).ctx, request.path_params["token"])
     return Response(
         ics,
         media_type="text/calendar; charset=utf-8",

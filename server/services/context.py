@@ -11,6 +11,7 @@ from ..crypto import SecretBox
 from ..db import Database
 from ..providers.base import ProviderRegistry
 from ..settings import Settings
+from .accounts import Accounts
 from .events import Broadcaster
 from .ratelimit import RateLimiter
 from .recording_backends import RecordingBackend
@@ -31,6 +32,8 @@ class ServiceContext:
     tokens: TokenVerifier
     secret_box: SecretBox
     limiter: RateLimiter
+    # The provider accounts an organization can connect (services/integrations.py).
+    accounts: Accounts
     # By provider name; a provider without one is served from the stored URLs.
     recording_backends: dict[str, RecordingBackend] = field(default_factory=dict)
     clock: Callable[[], datetime] = field(default=utcnow)

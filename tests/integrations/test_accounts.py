@@ -85,7 +85,7 @@ async def test_secrets_at_rest_are_sealed(
         "client_secret": zoom.client_secret,
     }
     status(await world.call("PUT", "/api/admin/integrations/zoom", world.admin, json=good))
-    db = providers.server.app.other_asgi_app.state.ctx.db
+    db = providers.server.state.ctx.db
     async with db.read() as conn:
         sealed = await conn.scalar(
             select(provider_credentials.c.sealed).where(provider_credentials.c.org_id == world.org)

@@ -69,7 +69,6 @@ async def test_two_processes_act_as_one(platform: Platform) -> None:
         await host.wait_for_online(class_id, everyone - {platform.students[1].user_id})
 
 
-
 async def test_a_process_reads_only_the_classes_it_has_members_in(platform: Platform) -> None:
     settings = platform.server.settings
     if settings.redis_url is None:
@@ -88,9 +87,10 @@ async def test_a_process_reads_only_the_classes_it_has_members_in(platform: Plat
             connected(platform.server.url, platform.mentor) as (host,),
             connected(other.url, platform.students[0]) as (pupil,),
         ):
-            broker = other.app.other_asgi_app.state.broker
+            broker = other.state.broker
             received: list[str] = []
             deliver = broker._deliver_broadcast
+            assert deliver is not None
 
             async def spy(room: str, encoded: str) -> None:
                 received.append(room)
