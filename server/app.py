@@ -11,10 +11,10 @@ import logging
 import os
 import secrets
 import socket
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 import redis.asyncio as aioredis
 import socketio
@@ -50,6 +50,7 @@ from .http.openapi import openapi_document
 from .http.ops import ops_routes
 from .http.responses import error_response, json_response
 from .http.routing import build_routes
+from .http.state import AppState, Probe, app_state
 from .metrics import Metrics
 from .migrate import check_schema
 from .outbound.sender import Sender
@@ -72,8 +73,8 @@ from .reminders.mail import SmtpSender
 from .reminders.mailer import Mailer
 from .reminders.planner import ReminderPlanner
 from .reminders.worker import ReminderWorker
+from .services.accounts import Accounts, Provider
 from .services.context import ServiceContext
-from .services.integrations import IntegrationService, Provider
 from .services.ratelimit import RateLimiter
 from .settings import Settings
 from .web.pages import page_routes
@@ -83,7 +84,7 @@ from .webhooks.worker import WebhookWorker
 from .webhooks.zoom_effects import ZoomEffects
 from .webhooks.zoom_report import ZoomReportPull
 
-__all__ = ["create_app"]
+__all__ = ["Runtime", "create_app", "runtime_of"]
 
 log = logging.getLogger("liveclass")
 
@@ -100,6 +101,30 @@ OPERATIONS = [
     *series.operations,
     *integrations.operations,
 ]
+
+
+@dataclass(frozen=True)
+class Runtime(AppState):
+    """The app's one state object: what routes read (``AppState``) and the running
+    parts the lifespan starts and stops, which tests also reach through it."""
+
+    sio: socketio.AsyncServer
+    hub: Hub
+    broker: Broker
+    # Provider clients, closed at shutdown.
+    zoom: ZoomClient
+    google: GoogleClient
+    zoom_effects: ZoomEffects
+    google_channels: ChannelRenewer
+    # Webhooks to the platform, and e-mail reminders.
+    deliveries: DeliveryWorker
+    reminders: ReminderWorker
+
+
+def runtime_of(app: Starlette) -> Runtime:
+    state = app_state(app)
+    assert isinstance(state, Runtime), "the app was not built by create_app"
+    return state
 
 
 def default_providers(settings: Settings) -> dict[str, MeetingProvider]:
@@ -175,6 +200,7 @@ def create_app(
         secret_box=box,
         limiter=RateLimiter(settings, redis),
         jobs=inbox,
+        accounts=Accounts(credentials, _connectable(settings, zoom, google)),
         recording_backends={"zoom": ZoomRecordings(zoom), "google_meet": GoogleMeetRecordings()},
     )
     zoom_effects = ZoomEffects(ctx, ZoomReportPull(zoom, ctx))
@@ -201,25 +227,26 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        await broker.start()
+        state = runtime_of(app)
+        await state.broker.start()
         if settings.webhook_worker:
-            worker.start()
-        channels.start()
+            state.webhook_worker.start()
+        state.google_channels.start()
         if settings.outbound_webhook_worker:
-            deliveries.start()
+            state.deliveries.start()
         if settings.reminder_worker:
-            reminders.start()
+            state.reminders.start()
         settle_heap()
         yield
-        await reminders.stop()
-        await deliveries.stop()
-        await channels.stop()
-        await worker.stop()
-        await hub.close()
-        await broker.stop()
-        await zoom.aclose()
-        await google.aclose()
-        await db.dispose()
+        await state.reminders.stop()
+        await state.deliveries.stop()
+        await state.google_channels.stop()
+        await state.webhook_worker.stop()
+        await state.hub.close()
+        await state.broker.stop()
+        await state.zoom.aclose()
+        await state.google.aclose()
+        await state.ctx.db.dispose()
 
     http = Starlette(
         routes=[*build_routes(OPERATIONS), *ops_routes(), *page_routes()],
@@ -236,55 +263,54 @@ def create_app(
         exception_handlers={LiveclassError: _liveclass_error, HTTPException: _http_error},
         lifespan=lifespan,
     )
-    readiness: dict[str, Callable[[], Awaitable[Any]]] = {
+    readiness: dict[str, Probe] = {
         "database": db.ping,
         "schema": lambda: check_schema(db),
     }
     if redis is not None:
         readiness["redis"] = broker.ready
     handlers.register(sio, ctx, hub, metrics)
-    http.state.ctx = ctx
-    http.state.inbox = inbox
-    http.state.worker = worker
-    http.state.deliveries = deliveries
-    http.state.reminders = reminders
-    http.state.zoom_effects = zoom_effects
-    http.state.zoom = zoom
-    http.state.google = google
-    http.state.integrations = IntegrationService(
-        settings,
-        credentials,
-        [
-            Provider(
-                "zoom",
-                "zoom",
-                zoom,
-                f"{settings.public_url}/api/integrations/zoom/callback",
-                server_wide=bool(
-                    settings.zoom_account_id
-                    and settings.zoom_client_id
-                    and settings.zoom_client_secret
-                ),
-            ),
-            Provider(
-                "google",
-                "google_meet",
-                google,
-                settings.google_redirect_uri
-                or f"{settings.public_url}/api/integrations/google/callback",
-                server_wide=bool(settings.google_refresh_token),
-            ),
-        ],
+    http.state.liveclass = Runtime(
+        ctx=ctx,
+        metrics=metrics,
+        readiness=readiness,
+        openapi=openapi_document(OPERATIONS, version=__version__),
+        sio=sio,
+        hub=hub,
+        broker=broker,
+        zoom=zoom,
+        google=google,
+        inbox=inbox,
+        webhook_worker=worker,
+        zoom_effects=zoom_effects,
+        google_channels=channels,
+        deliveries=deliveries,
+        reminders=reminders,
     )
-    http.state.hub = hub
-    http.state.broker = broker
-    http.state.google_channels = channels
-    http.state.credentials = credentials
-    http.state.metrics = metrics
-    http.state.readiness = readiness
-    http.state.openapi = openapi_document(OPERATIONS, version=__version__)
-    http.state.sio = sio
     return socketio.ASGIApp(sio, other_asgi_app=http)
+
+
+def _connectable(settings: Settings, zoom: ZoomClient, google: GoogleClient) -> dict[str, Provider]:
+    """The providers an organization can connect its own account of, by URL name."""
+    return {
+        "zoom": Provider(
+            "zoom",
+            "zoom",
+            zoom,
+            f"{settings.public_url}/api/integrations/zoom/callback",
+            server_wide=bool(
+                settings.zoom_account_id and settings.zoom_client_id and settings.zoom_client_secret
+            ),
+        ),
+        "google": Provider(
+            "google",
+            "google_meet",
+            google,
+            settings.google_redirect_uri
+            or f"{settings.public_url}/api/integrations/google/callback",
+            server_wide=bool(settings.google_refresh_token),
+        ),
+    }
 
 
 async def _liveclass_error(request: Request, exc: Exception) -> Response:

@@ -82,7 +82,7 @@ async def scripted_platform(scripted_server: LiveServer) -> AsyncIterator[Platfo
 @pytest.fixture
 def clock(server: LiveServer) -> Iterator[FakeClock]:
     """Freeze and steer the server's clock for the duration of one test."""
-    ctx = server.app.other_asgi_app.state.ctx
+    ctx = server.state.ctx
     fake = FakeClock(datetime.now(UTC).replace(microsecond=0))
     original = ctx.clock
     ctx.clock = fake

@@ -8,8 +8,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from ..schemas.calendar import FeedCreate, FeedCreated, FeedOut
-from ..services.calendar_feeds import CalendarFeedService
+from ..services import calendar_feeds
 from .routing import Call, api
+from .state import state_of
 
 __all__ = ["operations"]
 
@@ -20,7 +21,7 @@ FEED = FEEDS + "/{feed_id}"
 
 @api("GET", FEEDS, summary="The caller's calendar feeds", tag=TAG, response=list[FeedOut])
 async def list_feeds(call: Call[Any, Any]) -> list[FeedOut]:
-    return await CalendarFeedService(call.ctx).list(call.principal)
+    return await calendar_feeds.feeds(call.ctx, call.principal)
 
 
 @api(
@@ -33,7 +34,7 @@ async def list_feeds(call: Call[Any, Any]) -> list[FeedOut]:
     status=201,
 )
 async def create_feed(call: Call[FeedCreate, Any]) -> FeedCreated:
-    return await CalendarFeedService(call.ctx).create(call.principal, call.body)
+    return await calendar_feeds.create(call.ctx, call.principal, call.body)
 
 
 @api(
@@ -44,12 +45,12 @@ async def create_feed(call: Call[FeedCreate, Any]) -> FeedCreated:
     response=FeedCreated,
 )
 async def rotate_feed(call: Call[Any, Any]) -> FeedCreated:
-    return await CalendarFeedService(call.ctx).rotate(call.principal, call.path("feed_id"))
+    return await calendar_feeds.rotate(call.ctx, call.principal, call.path("feed_id"))
 
 
 @api("DELETE", FEED, summary="Revoke a feed", tag=TAG, response=dict[str, bool])
 async def revoke_feed(call: Call[Any, Any]) -> dict[str, bool]:
-    await CalendarFeedService(call.ctx).revoke(call.principal, call.path("feed_id"))
+    await calendar_feeds.revoke(call.ctx, call.principal, call.path("feed_id"))
     return {"revoked": True}
 
 
@@ -62,7 +63,7 @@ async def revoke_feed(call: Call[Any, Any]) -> dict[str, bool]:
     public=True,
 )
 async def feed(request: Request) -> Response:
-    ics = await CalendarFeedService(request.app.state.ctx).render(request.path_params["token"])
+    ics = await calendar_feeds.render(state_of(request).ctx, request.path_params["token"])
     return Response(
         ics,
         media_type="text/calendar; charset=utf-8",

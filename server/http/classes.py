@@ -18,8 +18,8 @@ from ..schemas.classes import (
     ParticipantOut,
 )
 from ..schemas.common import Page
-from ..services.attendance import AttendanceService
-from ..services.classes import ClassService
+from ..services import attendance as attendance_service
+from ..services import classes
 from .csv_export import csv_response
 from .routing import Call, api
 
@@ -39,7 +39,7 @@ CLASS = "/api/live-classes/{class_id}"
     paginated=True,
 )
 async def list_classes(call: Call[Any, ClassFilter]) -> tuple[list[ClassOut], int]:
-    return await ClassService(call.ctx).find(call.principal, call.query)
+    return await classes.find(call.ctx, call.principal, call.query)
 
 
 @api(
@@ -52,7 +52,7 @@ async def list_classes(call: Call[Any, ClassFilter]) -> tuple[list[ClassOut], in
     status=201,
 )
 async def create_class(call: Call[ClassCreate, Any]) -> ClassDetail:
-    return await ClassService(call.ctx).create(call.principal, call.body)
+    return await classes.create(call.ctx, call.principal, call.body)
 
 
 @api(
@@ -63,11 +63,11 @@ async def create_class(call: Call[ClassCreate, Any]) -> ClassDetail:
     response=ClassDetail,
 )
 async def get_class(call: Call[Any, Any]) -> ClassDetail:
-    return await ClassService(call.ctx).get(call.principal, call.path("class_id"))
+    return await classes.get(call.ctx, call.principal, call.path("class_id"))
 
 
 async def _update(call: Call[ClassUpdate, Any]) -> ClassDetail:
-    return await ClassService(call.ctx).update(call.principal, call.path("class_id"), call.body)
+    return await classes.update(call.ctx, call.principal, call.path("class_id"), call.body)
 
 
 @api(
@@ -78,19 +78,19 @@ async def _update(call: Call[ClassUpdate, Any]) -> ClassDetail:
     response=ClassDetail,
 )
 async def cancel_class(call: Call[Any, Any]) -> ClassDetail:
-    return await ClassService(call.ctx).cancel(call.principal, call.path("class_id"))
+    return await classes.cancel(call.ctx, call.principal, call.path("class_id"))
 
 
 @api(
     "POST", CLASS + "/start", summary="scheduled -> live", tag="live classes", response=ClassDetail
 )
 async def start_class(call: Call[Any, Any]) -> ClassDetail:
-    return await ClassService(call.ctx).start(call.principal, call.path("class_id"))
+    return await classes.start(call.ctx, call.principal, call.path("class_id"))
 
 
 @api("POST", CLASS + "/end", summary="live -> ended", tag="live classes", response=ClassDetail)
 async def end_class(call: Call[Any, Any]) -> ClassDetail:
-    return await ClassService(call.ctx).end(call.principal, call.path("class_id"))
+    return await classes.end(call.ctx, call.principal, call.path("class_id"))
 
 
 @api(
@@ -101,7 +101,7 @@ async def end_class(call: Call[Any, Any]) -> ClassDetail:
     response=JoinInfo,
 )
 async def join_class(call: Call[Any, Any]) -> JoinInfo:
-    return await ClassService(call.ctx).join(call.principal, call.path("class_id"))
+    return await classes.join(call.ctx, call.principal, call.path("class_id"))
 
 
 @api(
@@ -112,7 +112,7 @@ async def join_class(call: Call[Any, Any]) -> JoinInfo:
     response=dict[str, bool],
 )
 async def leave_class(call: Call[Any, Any]) -> dict[str, bool]:
-    return await ClassService(call.ctx).leave(call.principal, call.path("class_id"))
+    return await classes.leave(call.ctx, call.principal, call.path("class_id"))
 
 
 @api(
@@ -125,9 +125,7 @@ async def leave_class(call: Call[Any, Any]) -> dict[str, bool]:
     paginated=True,
 )
 async def list_participants(call: Call[Any, Page]) -> tuple[list[ParticipantOut], int]:
-    return await ClassService(call.ctx).participants(
-        call.principal, call.path("class_id"), call.query
-    )
+    return await classes.participants(call.ctx, call.principal, call.path("class_id"), call.query)
 
 
 @api(
@@ -140,7 +138,7 @@ async def list_participants(call: Call[Any, Page]) -> tuple[list[ParticipantOut]
     extra_content=("text/csv",),
 )
 async def attendance(call: Call[Any, AttendanceQuery]) -> list[AttendanceRow] | Response:
-    rows = await AttendanceService(call.ctx).report(call.principal, call.path("class_id"))
+    rows = await attendance_service.report(call.ctx, call.principal, call.path("class_id"))
     if call.query.format == "csv":
         return csv_response(
             rows,

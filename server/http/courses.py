@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..schemas.courses import CourseOut, CourseUpsert, EnrollmentChange, EnrollmentsOut
-from ..services.courses import CourseService
+from ..services import courses
 from .routing import Call, Operation, api
 
 __all__ = ["operations"]
@@ -23,12 +23,12 @@ ENROLLMENTS = "/api/courses/{course_id}/enrollments"
     response=CourseOut,
 )
 async def upsert_course(call: Call[CourseUpsert, Any]) -> CourseOut:
-    return await CourseService(call.ctx).upsert(call.principal, call.path("course_id"), call.body)
+    return await courses.upsert(call.ctx, call.principal, call.path("course_id"), call.body)
 
 
 @api("GET", COURSE, summary="A course with its mentors", tag="courses", response=CourseOut)
 async def get_course(call: Call[Any, Any]) -> CourseOut:
-    return await CourseService(call.ctx).get(call.principal, call.path("course_id"))
+    return await courses.get(call.ctx, call.principal, call.path("course_id"))
 
 
 @api(
@@ -39,13 +39,13 @@ async def get_course(call: Call[Any, Any]) -> CourseOut:
     response=EnrollmentsOut,
 )
 async def list_enrollments(call: Call[Any, Any]) -> EnrollmentsOut:
-    return await CourseService(call.ctx).enrollments(call.principal, call.path("course_id"))
+    return await courses.enrollments(call.ctx, call.principal, call.path("course_id"))
 
 
 def _change(mode: str, method: str, summary: str) -> Operation:
     async def handler(call: Call[EnrollmentChange, Any]) -> EnrollmentsOut:
-        return await CourseService(call.ctx).change_enrollments(
-            call.principal, call.path("course_id"), call.body, mode=mode
+        return await courses.change_enrollments(
+            call.ctx, call.principal, call.path("course_id"), call.body, mode=mode
         )
 
     return api(

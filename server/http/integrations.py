@@ -8,18 +8,14 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from ..schemas.integrations import GoogleAccount, IntegrationStatus, OAuthCallback, ZoomAccount
-from ..services.integrations import IntegrationService
+from ..services import integrations
 from .responses import json_response
 from .routing import Call, Operation, api
+from .state import state_of
 
 __all__ = ["operations"]
 
 _COOKIE_TTL = 600
-
-
-def _service(request: Request) -> IntegrationService:
-    service: IntegrationService = request.app.state.integrations
-    return service
 
 
 def _cookie(name: str) -> str:
@@ -30,17 +26,17 @@ def _account_routes(name: str, body: type[ZoomAccount] | type[GoogleAccount]) ->
     path = f"/api/admin/integrations/{name}"
 
     async def show(call: Call[Any, Any]) -> IntegrationStatus:
-        return await _service(call.request).status(call.principal, name)
+        return await integrations.status(call.ctx, call.principal, name)
 
     async def connect(call: Call[Any, Any]) -> IntegrationStatus:
         record = call.body.model_dump()
-        return await _service(call.request).connect(call.principal, name, record)
+        return await integrations.connect(call.ctx, call.principal, name, record)
 
     async def disconnect(call: Call[Any, Any]) -> IntegrationStatus:
-        return await _service(call.request).disconnect(call.principal, name)
+        return await integrations.disconnect(call.ctx, call.principal, name)
 
     async def authorize(call: Call[Any, Any]) -> Response:
-        redirect = _service(call.request).authorize(call.principal, name)
+        redirect = integrations.authorize(call.ctx, call.principal, name)
         response = RedirectResponse(redirect.url, status_code=302)
         response.set_cookie(
             _cookie(name),
@@ -55,7 +51,8 @@ def _account_routes(name: str, body: type[ZoomAccount] | type[GoogleAccount]) ->
 
     async def callback(request: Request) -> Response:
         query = OAuthCallback.model_validate(dict(request.query_params))
-        status = await _service(request).complete(
+        status = await integrations.complete(
+            state_of(request).ctx,
             name,
             code=query.code,
             state=query.state,

@@ -10,7 +10,6 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from ..errors import BadRequest
 from ..schemas.classes import ResourceOut
 from ..schemas.common import Page
 from ..schemas.interactions import (
@@ -33,7 +32,7 @@ from ..schemas.interactions import (
     ResourceShareBody,
     Results,
 )
-from ..schemas.validation import validation_details
+from ..schemas.validation import invalid
 from ..services import (
     chat,
     classroom,
@@ -337,9 +336,7 @@ def _valid(model: type[M], **values: Any) -> M:
     try:
         return model.model_validate(values)
     except ValidationError as exc:
-        details = validation_details(exc)
-        message = next(iter(details.values()))
-        raise BadRequest(f"content: {message}", details={"content": message}) from None
+        raise invalid(exc, as_field="content") from None
 
 
 operations = [

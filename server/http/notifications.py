@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..schemas.notifications import NotificationFilter, NotificationOut, ReadAllOut
-from ..services.notifications import NotificationService
+from ..services import notifications
 from .routing import Call, api
 
 __all__ = ["operations"]
@@ -23,7 +23,7 @@ __all__ = ["operations"]
 async def list_notifications(
     call: Call[Any, NotificationFilter],
 ) -> tuple[list[NotificationOut], int]:
-    return await NotificationService(call.ctx).find(call.principal, call.query)
+    return await notifications.find(call.ctx, call.principal, call.query)
 
 
 @api(
@@ -34,9 +34,7 @@ async def list_notifications(
     response=NotificationOut,
 )
 async def mark_read(call: Call[Any, Any]) -> NotificationOut:
-    return await NotificationService(call.ctx).mark_read(
-        call.principal, call.path("notification_id")
-    )
+    return await notifications.mark_read(call.ctx, call.principal, call.path("notification_id"))
 
 
 @api(
@@ -47,7 +45,7 @@ async def mark_read(call: Call[Any, Any]) -> NotificationOut:
     response=ReadAllOut,
 )
 async def mark_all_read(call: Call[Any, Any]) -> ReadAllOut:
-    return ReadAllOut(marked=await NotificationService(call.ctx).mark_all_read(call.principal))
+    return ReadAllOut(marked=await notifications.mark_all_read(call.ctx, call.principal))
 
 
 operations = [list_notifications, mark_read, mark_all_read]

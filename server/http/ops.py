@@ -11,6 +11,7 @@ from swagger_ui_bundle import swagger_ui_path
 from ..errors import LiveclassError
 from .openapi import DOCS_HTML
 from .responses import json_response
+from .state import state_of
 
 __all__ = ["ops_routes"]
 
@@ -22,7 +23,7 @@ async def healthz(request: Request) -> Response:
 async def readyz(request: Request) -> Response:
     """200 when every backing service answers and works; 503 saying which does not and why."""
     checks: dict[str, str] = {}
-    for name, probe in request.app.state.readiness.items():
+    for name, probe in state_of(request).readiness.items():
         try:
             await probe()
             checks[name] = "ok"
@@ -38,13 +39,13 @@ async def readyz(request: Request) -> Response:
 
 async def metrics(request: Request) -> Response:
     return Response(
-        request.app.state.metrics.render(),
+        state_of(request).metrics.render(),
         media_type="text/plain; version=0.0.4; charset=utf-8",
     )
 
 
 async def openapi(request: Request) -> Response:
-    return json_response(request.app.state.openapi)
+    return json_response(state_of(request).openapi)
 
 
 async def docs(request: Request) -> Response:

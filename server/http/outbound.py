@@ -16,7 +16,7 @@ from ..schemas.outbound import (
     EndpointOut,
     EndpointUpdate,
 )
-from ..services.webhook_endpoints import WebhookEndpointService
+from ..services import webhook_endpoints
 from .routing import Call, api
 
 __all__ = ["operations"]
@@ -37,7 +37,7 @@ DELIVERIES = "/api/admin/webhook-deliveries"
     paginated=True,
 )
 async def list_endpoints(call: Call[Any, Page]) -> tuple[list[EndpointOut], int]:
-    return await WebhookEndpointService(call.ctx).endpoints(call.principal, call.query)
+    return await webhook_endpoints.endpoints(call.ctx, call.principal, call.query)
 
 
 @api(
@@ -50,12 +50,12 @@ async def list_endpoints(call: Call[Any, Page]) -> tuple[list[EndpointOut], int]
     status=201,
 )
 async def create_endpoint(call: Call[EndpointCreate, Any]) -> EndpointCreated:
-    return await WebhookEndpointService(call.ctx).create(call.principal, call.body)
+    return await webhook_endpoints.create(call.ctx, call.principal, call.body)
 
 
 @api("GET", ENDPOINT, summary="One webhook endpoint", tag=TAG, response=EndpointOut)
 async def get_endpoint(call: Call[Any, Any]) -> EndpointOut:
-    return await WebhookEndpointService(call.ctx).get(call.principal, call.path("endpoint_id"))
+    return await webhook_endpoints.get(call.ctx, call.principal, call.path("endpoint_id"))
 
 
 @api(
@@ -67,8 +67,8 @@ async def get_endpoint(call: Call[Any, Any]) -> EndpointOut:
     response=EndpointOut,
 )
 async def update_endpoint(call: Call[EndpointUpdate, Any]) -> EndpointOut:
-    return await WebhookEndpointService(call.ctx).update(
-        call.principal, call.path("endpoint_id"), call.body
+    return await webhook_endpoints.update(
+        call.ctx, call.principal, call.path("endpoint_id"), call.body
     )
 
 
@@ -80,7 +80,7 @@ async def update_endpoint(call: Call[EndpointUpdate, Any]) -> EndpointOut:
     response=dict[str, bool],
 )
 async def delete_endpoint(call: Call[Any, Any]) -> dict[str, bool]:
-    await WebhookEndpointService(call.ctx).delete(call.principal, call.path("endpoint_id"))
+    await webhook_endpoints.delete(call.ctx, call.principal, call.path("endpoint_id"))
     return {"deleted": True}
 
 
@@ -93,9 +93,7 @@ async def delete_endpoint(call: Call[Any, Any]) -> dict[str, bool]:
     status=202,
 )
 async def test_endpoint(call: Call[Any, Any]) -> DeliveryOut:
-    return await WebhookEndpointService(call.ctx).send_test(
-        call.principal, call.path("endpoint_id")
-    )
+    return await webhook_endpoints.send_test(call.ctx, call.principal, call.path("endpoint_id"))
 
 
 @api(
@@ -108,12 +106,12 @@ async def test_endpoint(call: Call[Any, Any]) -> DeliveryOut:
     paginated=True,
 )
 async def list_deliveries(call: Call[Any, DeliveryFilter]) -> tuple[list[DeliveryOut], int]:
-    return await WebhookEndpointService(call.ctx).deliveries(call.principal, call.query)
+    return await webhook_endpoints.deliveries(call.ctx, call.principal, call.query)
 
 
 @api("GET", DELIVERIES + "/{delivery_id}", summary="One delivery", tag=TAG, response=DeliveryOut)
 async def get_delivery(call: Call[Any, Any]) -> DeliveryOut:
-    return await WebhookEndpointService(call.ctx).delivery(call.principal, call.path("delivery_id"))
+    return await webhook_endpoints.delivery(call.ctx, call.principal, call.path("delivery_id"))
 
 
 @api(
@@ -124,9 +122,7 @@ async def get_delivery(call: Call[Any, Any]) -> DeliveryOut:
     response=DeliveryOut,
 )
 async def redeliver(call: Call[Any, Any]) -> DeliveryOut:
-    return await WebhookEndpointService(call.ctx).redeliver(
-        call.principal, call.path("delivery_id")
-    )
+    return await webhook_endpoints.redeliver(call.ctx, call.principal, call.path("delivery_id"))
 
 
 operations = [

@@ -13,7 +13,7 @@ from starlette.responses import RedirectResponse
 
 from ..schemas.common import Page
 from ..schemas.recordings import GrantCreate, GrantOut, RecordingOut
-from ..services.recordings import RecordingService
+from ..services import recordings
 from .routing import Call, api
 
 __all__ = ["operations"]
@@ -33,9 +33,7 @@ _PRIVATE = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
     paginated=True,
 )
 async def list_recordings(call: Call[Any, Page]) -> tuple[list[RecordingOut], int]:
-    return await RecordingService(call.ctx).for_class(
-        call.principal, call.path("class_id"), call.query
-    )
+    return await recordings.for_class(call.ctx, call.principal, call.path("class_id"), call.query)
 
 
 @api(
@@ -48,9 +46,7 @@ async def list_recordings(call: Call[Any, Page]) -> tuple[list[RecordingOut], in
     status=201,
 )
 async def create_grant(call: Call[GrantCreate, Any]) -> GrantOut:
-    return await RecordingService(call.ctx).grant(
-        call.principal, call.path("recording_id"), call.body
-    )
+    return await recordings.grant(call.ctx, call.principal, call.path("recording_id"), call.body)
 
 
 @api(
@@ -61,7 +57,7 @@ async def create_grant(call: Call[GrantCreate, Any]) -> GrantOut:
     response=list[GrantOut],
 )
 async def list_grants(call: Call[Any, Any]) -> list[GrantOut]:
-    return await RecordingService(call.ctx).grants(call.principal, call.path("recording_id"))
+    return await recordings.grants(call.ctx, call.principal, call.path("recording_id"))
 
 
 @api(
@@ -72,8 +68,8 @@ async def list_grants(call: Call[Any, Any]) -> list[GrantOut]:
     response=dict[str, bool],
 )
 async def delete_grant(call: Call[Any, Any]) -> dict[str, bool]:
-    await RecordingService(call.ctx).revoke(
-        call.principal, call.path("recording_id"), call.path("grant_id")
+    await recordings.revoke(
+        call.ctx, call.principal, call.path("recording_id"), call.path("grant_id")
     )
     return {"deleted": True}
 
@@ -86,7 +82,7 @@ async def delete_grant(call: Call[Any, Any]) -> dict[str, bool]:
     status=302,
 )
 async def play(call: Call[Any, Any]) -> RedirectResponse:
-    url = await RecordingService(call.ctx).play_link(call.principal, call.path("recording_id"))
+    url = await recordings.play_link(call.ctx, call.principal, call.path("recording_id"))
     return RedirectResponse(url, status_code=302, headers=_PRIVATE)
 
 
@@ -98,7 +94,7 @@ async def play(call: Call[Any, Any]) -> RedirectResponse:
     status=302,
 )
 async def download(call: Call[Any, Any]) -> RedirectResponse:
-    url = await RecordingService(call.ctx).download_link(call.principal, call.path("recording_id"))
+    url = await recordings.download_link(call.ctx, call.principal, call.path("recording_id"))
     return RedirectResponse(url, status_code=302, headers=_PRIVATE)
 
 
@@ -110,7 +106,7 @@ async def download(call: Call[Any, Any]) -> RedirectResponse:
     response=dict[str, bool],
 )
 async def delete_recording(call: Call[Any, Any]) -> dict[str, bool]:
-    await RecordingService(call.ctx).delete(call.principal, call.path("recording_id"))
+    await recordings.delete(call.ctx, call.principal, call.path("recording_id"))
     return {"deleted": True}
 
 

@@ -13,7 +13,7 @@ from ..schemas.reports import (
     CourseAttendanceStudent,
     ReportParticipant,
 )
-from ..services.reports import ReportService
+from ..services import reports
 from .csv_export import csv_response
 from .routing import Call, api
 
@@ -30,7 +30,7 @@ __all__ = ["operations"]
     extra_content=("text/csv",),
 )
 async def class_report(call: Call[Any, AttendanceQuery]) -> ClassReport | Response:
-    report = await ReportService(call.ctx).class_report(call.principal, call.path("class_id"))
+    report = await reports.class_report(call.ctx, call.principal, call.path("class_id"))
     if call.query.format == "csv":
         return csv_response(report.participants, ReportParticipant, f"report-{report.class_id}.csv")
     return report
@@ -46,9 +46,7 @@ async def class_report(call: Call[Any, AttendanceQuery]) -> ClassReport | Respon
     extra_content=("text/csv",),
 )
 async def course_attendance(call: Call[Any, AttendanceQuery]) -> CourseAttendance | Response:
-    summary = await ReportService(call.ctx).course_attendance(
-        call.principal, call.path("course_id")
-    )
+    summary = await reports.course_attendance(call.ctx, call.principal, call.path("course_id"))
     if call.query.format == "csv":
         return csv_response(
             summary.students, CourseAttendanceStudent, f"attendance-{summary.course_id}.csv"

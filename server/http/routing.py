@@ -27,6 +27,7 @@ from ..schemas.text import refuse_control_characters
 from ..schemas.validation import invalid
 from ..services.context import ServiceContext
 from .responses import json_response
+from .state import state_of
 
 __all__ = ["Call", "Operation", "api", "build_routes"]
 
@@ -126,7 +127,7 @@ def _endpoint(methods: dict[str, Operation]) -> Callable[[Request], Awaitable[Re
         op = methods[request.method if request.method in methods else "GET"]
         if op.public:
             return await cast(PublicHandler, op.handler)(request)
-        ctx: ServiceContext = request.app.state.ctx
+        ctx = state_of(request).ctx
         principal = ctx.tokens.from_header(request.headers.get("authorization"))
         refuse_control_characters(request.path_params)
         query = parse_query(op.query or _NoQuery, request)

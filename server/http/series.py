@@ -6,7 +6,7 @@ from typing import Any
 
 from ..schemas.classes import ClassUpdate
 from ..schemas.series import SeriesCreate, SeriesOut
-from ..services.series import SeriesService
+from ..services import series
 from .routing import Call, api
 
 __all__ = ["operations"]
@@ -26,14 +26,14 @@ FOLLOWING = SERIES + "/{series_id}/from/{class_id}"
     status=201,
 )
 async def create_series(call: Call[SeriesCreate, Any]) -> SeriesOut:
-    return await SeriesService(call.ctx).create(call.principal, call.body)
+    return await series.create(call.ctx, call.principal, call.body)
 
 
 @api(
     "GET", SERIES + "/{series_id}", summary="A series and its classes", tag=TAG, response=SeriesOut
 )
 async def get_series(call: Call[Any, Any]) -> SeriesOut:
-    return await SeriesService(call.ctx).get(call.principal, call.path("series_id"))
+    return await series.get(call.ctx, call.principal, call.path("series_id"))
 
 
 @api(
@@ -45,8 +45,8 @@ async def get_series(call: Call[Any, Any]) -> SeriesOut:
     response=SeriesOut,
 )
 async def update_following(call: Call[ClassUpdate, Any]) -> SeriesOut:
-    return await SeriesService(call.ctx).update_following(
-        call.principal, call.path("series_id"), call.path("class_id"), call.body
+    return await series.update_following(
+        call.ctx, call.principal, call.path("series_id"), call.path("class_id"), call.body
     )
 
 
@@ -58,8 +58,8 @@ async def update_following(call: Call[ClassUpdate, Any]) -> SeriesOut:
     response=SeriesOut,
 )
 async def cancel_following(call: Call[Any, Any]) -> SeriesOut:
-    return await SeriesService(call.ctx).cancel_following(
-        call.principal, call.path("series_id"), call.path("class_id")
+    return await series.cancel_following(
+        call.ctx, call.principal, call.path("series_id"), call.path("class_id")
     )
 
 

@@ -16,6 +16,7 @@ from ..webhooks import admin as webhook_events
 from ..webhooks.intake import receive_google, receive_zoom
 from .responses import json_response
 from .routing import Call, api, read_body
+from .state import state_of
 
 __all__ = ["operations"]
 
@@ -33,7 +34,7 @@ MAX_EVENT_ID = 2**31 - 1
     public=True,
 )
 async def zoom_webhook(request: Request) -> Response:
-    state = request.app.state
+    state = state_of(request)
     settings = state.ctx.settings
     raw = await read_body(request, settings.max_body_bytes)
     secret = settings.zoom_webhook_secret
@@ -49,7 +50,7 @@ async def zoom_webhook(request: Request) -> Response:
         tolerance=settings.webhook_tolerance_seconds,
     )
     receipt = await receive_zoom(
-        state.ctx, state.inbox, state.worker, raw, request.headers, secret=secret
+        state.ctx, state.inbox, state.webhook_worker, raw, request.headers, secret=secret
     )
     if isinstance(receipt, Accepted):
         return _accepted(receipt)
@@ -68,9 +69,11 @@ async def google_webhook(request: Request) -> Response:
     """``sync`` is answered 200 and not stored (``id`` null); ``exists`` and
     ``not_exists`` are stored and processed by the worker; an unknown channel
     or a wrong token is 401 and nothing is stored."""
-    state = request.app.state
+    state = state_of(request)
     await read_body(request, state.ctx.settings.max_body_bytes)  # Calendar sends none
-    return _accepted(await receive_google(state.ctx, state.inbox, state.worker, request.headers))
+    return _accepted(
+        await receive_google(state.ctx, state.inbox, state.webhook_worker, request.headers)
+    )
 
 
 def _accepted(receipt: Accepted) -> Response:
@@ -88,7 +91,7 @@ def _accepted(receipt: Accepted) -> Response:
 )
 async def list_events(call: Call[Any, WebhookEventFilter]) -> tuple[list[WebhookEventOut], int]:
     return await webhook_events.list_events(
-        call.ctx, call.request.app.state.inbox, call.principal, call.query
+        call.ctx, state_of(call.request).inbox, call.principal, call.query
     )
 
 
@@ -104,9 +107,9 @@ async def replay_event(call: Call[Any, Any]) -> WebhookEventOut:
     # Only 0-9 ("²".isdigit() is true, int("٣") is 3), and within the column's 32 bits.
     if not (raw_id.isascii() and raw_id.isdigit()) or int(raw_id) > MAX_EVENT_ID:
         raise bad_field("event_id", f"must be a whole number from 0 to {MAX_EVENT_ID}")
-    state = call.request.app.state
+    state = state_of(call.request)
     return await webhook_events.replay_event(
-        call.ctx, state.inbox, state.worker, call.principal, int(raw_id)
+        call.ctx, state.inbox, state.webhook_worker, call.principal, int(raw_id)
     )
 
 

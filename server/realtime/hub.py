@@ -23,7 +23,7 @@ from ..db import Database
 from ..domain.roles import ClassRole
 from ..schemas.common import UserRef
 from ..services import polls, questions
-from ..services.events import Audience, ClassEvent, Coalesced
+from ..services.events import ClassEvent, Coalesced
 from ..services.visibility import participant_event, sees_tally
 from .broker import Broker
 from .coalesce import Coalescer
@@ -80,9 +80,6 @@ class Hub:
 
     async def publish(self, event: ClassEvent) -> None:
         try:
-            if event.audience is Audience.HOSTS:
-                await self._emit(event.name, event.data, hosts_room(event.class_id))
-                return
             view = participant_event(event.name, event.data)
             if view is event.data:
                 await self._emit(event.name, event.data, class_room(event.class_id))

@@ -11,7 +11,7 @@ from pydantic import ValidationError
 
 from ..errors import BadRequest
 
-__all__ = ["invalid", "validation_details"]
+__all__ = ["invalid"]
 
 
 def validation_details(exc: ValidationError) -> dict[str, str]:
@@ -24,7 +24,12 @@ def validation_details(exc: ValidationError) -> dict[str, str]:
     return details
 
 
-def invalid(exc: ValidationError) -> BadRequest:
+def invalid(exc: ValidationError, *, as_field: str | None = None) -> BadRequest:
+    """The ``bad_request`` for ``exc``; ``as_field`` names the one field the client sent
+    when the model checked is not the request's own shape (a combined route's
+    ``content`` checked as the specific operation's field)."""
     details = validation_details(exc)
     field, message = next(iter(details.items()))
+    if as_field is not None:
+        field, details = as_field, {as_field: message}
     return BadRequest(f"{field}: {message}", details=details)

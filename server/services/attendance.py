@@ -16,12 +16,12 @@ from .access import load_class, require_host
 from .context import ServiceContext
 
 __all__ = [
-    "AttendanceService",
     "attendance_rows",
     "close_intervals",
     "close_presence",
     "online_counts",
     "open_interval",
+    "report",
 ]
 
 _iv = attendance_intervals.c
@@ -114,22 +114,18 @@ async def online_counts(conn: AsyncConnection, class_ids: list[str]) -> dict[str
     return {class_id: int(count) for class_id, count in rows.all()}
 
 
-class AttendanceService:
-    def __init__(self, ctx: ServiceContext) -> None:
-        self._ctx = ctx
-
-    async def report(self, principal: Principal, class_id: str) -> list[AttendanceRow]:
-        """One row per enrolled student and per other attendee, enrolled first, by name."""
-        now = self._ctx.clock()
-        async with self._ctx.db.read() as conn:
-            access = await load_class(conn, principal, class_id)
-            require_host(access)
-            return await attendance_rows(
-                conn,
-                access.row,
-                now=now,
-                present_percent=self._ctx.settings.attendance_present_percent,
-            )
+async def report(ctx: ServiceContext, principal: Principal, class_id: str) -> list[AttendanceRow]:
+    """One row per enrolled student and per other attendee, enrolled first, by name."""
+    now = ctx.clock()
+    async with ctx.db.read() as conn:
+        access = await load_class(conn, principal, class_id)
+        require_host(access)
+        return await attendance_rows(
+            conn,
+            access.row,
+            now=now,
+            present_percent=ctx.settings.attendance_present_percent,
+        )
 
 
 async def attendance_rows(

@@ -24,7 +24,15 @@ from ..schemas.calendar import FeedCreate, FeedCreated, FeedOut
 from .context import ServiceContext
 from .users import remember_user
 
-__all__ = ["FEED_MAX_EVENTS", "FEED_PAST_DAYS", "CalendarFeedService"]
+__all__ = [
+    "FEED_MAX_EVENTS",
+    "FEED_PAST_DAYS",
+    "create",
+    "feeds",
+    "render",
+    "revoke",
+    "rotate",
+]
 
 # Classes that started more than this long ago are left out of a feed.
 FEED_PAST_DAYS = 90
@@ -38,126 +46,127 @@ def _hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-class CalendarFeedService:
-    def __init__(self, ctx: ServiceContext) -> None:
-        self._ctx = ctx
-
-    async def create(self, principal: Principal, body: FeedCreate) -> FeedCreated:
-        async with self._ctx.db.read() as conn:
-            if body.course_id is not None:
-                exists = await conn.scalar(
-                    select(courses.c.course_id).where(
-                        courses.c.org_id == principal.org_id,
-                        courses.c.course_id == body.course_id,
-                    )
-                )
-                if exists is None:
-                    raise NotFound("no such course")
-                if not await _may_see_course(
-                    conn, principal.org_id, principal.user_id, body.course_id, principal.is_admin
-                ):
-                    raise Forbidden("only the course's mentors, students and admins")
-        token = secrets.token_urlsafe(32)
-        now = self._ctx.clock()
-        feed_id = f"cal_{secrets.token_hex(10)}"
-        async with self._ctx.db.write() as conn:
-            # The owner's role is read back on each fetch (a course feed of an admin).
-            await remember_user(self._ctx, conn, principal)
-            await conn.execute(
-                calendar_feeds.insert().values(
-                    id=feed_id,
-                    org_id=principal.org_id,
-                    user_id=principal.user_id,
-                    kind=body.kind,
-                    course_id=body.course_id,
-                    token_hash=_hash(token),
-                    created_at=now,
+async def create(ctx: ServiceContext, principal: Principal, body: FeedCreate) -> FeedCreated:
+    async with ctx.db.read() as conn:
+        if body.course_id is not None:
+            exists = await conn.scalar(
+                select(courses.c.course_id).where(
+                    courses.c.org_id == principal.org_id,
+                    courses.c.course_id == body.course_id,
                 )
             )
-            row = await _own_feed(conn, principal, feed_id)
-        return self._created(row, token)
+            if exists is None:
+                raise NotFound("no such course")
+            if not await _may_see_course(
+                conn, principal.org_id, principal.user_id, body.course_id, principal.is_admin
+            ):
+                raise Forbidden("only the course's mentors, students and admins")
+    token = secrets.token_urlsafe(32)
+    now = ctx.clock()
+    feed_id = f"cal_{secrets.token_hex(10)}"
+    async with ctx.db.write() as conn:
+        # The owner's role is read back on each fetch (a course feed of an admin).
+        await remember_user(ctx, conn, principal)
+        await conn.execute(
+            calendar_feeds.insert().values(
+                id=feed_id,
+                org_id=principal.org_id,
+                user_id=principal.user_id,
+                kind=body.kind,
+                course_id=body.course_id,
+                token_hash=_hash(token),
+                created_at=now,
+            )
+        )
+        row = await _own_feed(conn, principal, feed_id)
+    return _created(ctx, row, token)
 
-    async def list(self, principal: Principal) -> list[FeedOut]:
-        async with self._ctx.db.read() as conn:
-            rows = (
+
+async def feeds(ctx: ServiceContext, principal: Principal) -> list[FeedOut]:
+    async with ctx.db.read() as conn:
+        rows = (
+            await conn.execute(
+                select(calendar_feeds)
+                .where(*_owned(principal), _f.revoked_at.is_(None))
+                .order_by(_f.created_at, _f.id)
+            )
+        ).mappings()
+        return [FeedOut.model_validate(dict(r)) for r in rows]
+
+
+async def rotate(ctx: ServiceContext, principal: Principal, feed_id: str) -> FeedCreated:
+    token = secrets.token_urlsafe(32)
+    async with ctx.db.write() as conn:
+        await _own_feed(conn, principal, feed_id)
+        await conn.execute(
+            update(calendar_feeds)
+            .where(_f.id == feed_id)
+            .values(token_hash=_hash(token), rotated_at=ctx.clock())
+        )
+        row = await _own_feed(conn, principal, feed_id)
+    return _created(ctx, row, token)
+
+
+async def revoke(ctx: ServiceContext, principal: Principal, feed_id: str) -> None:
+    async with ctx.db.write() as conn:
+        await _own_feed(conn, principal, feed_id)
+        await conn.execute(
+            update(calendar_feeds).where(_f.id == feed_id).values(revoked_at=ctx.clock())
+        )
+
+
+async def render(ctx: ServiceContext, token: str) -> bytes:
+    """The feed's iCalendar text; 404 for an unknown, rotated or revoked token."""
+    now = ctx.clock()
+    async with ctx.db.read() as conn:
+        feed = (
+            (
                 await conn.execute(
-                    select(calendar_feeds)
-                    .where(*_owned(principal), _f.revoked_at.is_(None))
-                    .order_by(_f.created_at, _f.id)
-                )
-            ).mappings()
-            return [FeedOut.model_validate(dict(r)) for r in rows]
-
-    async def rotate(self, principal: Principal, feed_id: str) -> FeedCreated:
-        token = secrets.token_urlsafe(32)
-        async with self._ctx.db.write() as conn:
-            await _own_feed(conn, principal, feed_id)
-            await conn.execute(
-                update(calendar_feeds)
-                .where(_f.id == feed_id)
-                .values(token_hash=_hash(token), rotated_at=self._ctx.clock())
-            )
-            row = await _own_feed(conn, principal, feed_id)
-        return self._created(row, token)
-
-    async def revoke(self, principal: Principal, feed_id: str) -> None:
-        async with self._ctx.db.write() as conn:
-            await _own_feed(conn, principal, feed_id)
-            await conn.execute(
-                update(calendar_feeds).where(_f.id == feed_id).values(revoked_at=self._ctx.clock())
-            )
-
-    async def render(self, token: str) -> bytes:
-        """The feed's iCalendar text; 404 for an unknown, rotated or revoked token."""
-        now = self._ctx.clock()
-        async with self._ctx.db.read() as conn:
-            feed = (
-                (
-                    await conn.execute(
-                        select(calendar_feeds).where(
-                            _f.token_hash == _hash(token), _f.revoked_at.is_(None)
-                        )
+                    select(calendar_feeds).where(
+                        _f.token_hash == _hash(token), _f.revoked_at.is_(None)
                     )
                 )
-                .mappings()
-                .first()
             )
-            if feed is None:
+            .mappings()
+            .first()
+        )
+        if feed is None:
+            raise NotFound("no such calendar feed")
+        is_admin = await _is_admin(conn, feed["org_id"], feed["user_id"])
+        scope: list[ColumnElement[bool]] = [_lc.org_id == feed["org_id"]]
+        if feed["kind"] == "course":
+            if not await _may_see_course(
+                conn, feed["org_id"], feed["user_id"], feed["course_id"], is_admin
+            ):
                 raise NotFound("no such calendar feed")
-            is_admin = await _is_admin(conn, feed["org_id"], feed["user_id"])
-            scope: list[ColumnElement[bool]] = [_lc.org_id == feed["org_id"]]
-            if feed["kind"] == "course":
-                if not await _may_see_course(
-                    conn, feed["org_id"], feed["user_id"], feed["course_id"], is_admin
-                ):
-                    raise NotFound("no such calendar feed")
-                scope.append(_lc.course_id == feed["course_id"])
-                name = await conn.scalar(
-                    select(courses.c.title).where(
-                        courses.c.org_id == feed["org_id"],
-                        courses.c.course_id == feed["course_id"],
-                    )
+            scope.append(_lc.course_id == feed["course_id"])
+            name = await conn.scalar(
+                select(courses.c.title).where(
+                    courses.c.org_id == feed["org_id"],
+                    courses.c.course_id == feed["course_id"],
                 )
-            else:
-                scope.append(_theirs(feed["org_id"], feed["user_id"]))
-                name = "My live classes"
-            rows: Sequence[RowMapping] = (
-                (
-                    await conn.execute(
-                        select(live_classes)
-                        .where(*scope, _lc.scheduled_start >= now - timedelta(days=FEED_PAST_DAYS))
-                        .order_by(_lc.scheduled_start, _lc.id)
-                        .limit(FEED_MAX_EVENTS)
-                    )
-                )
-                .mappings()
-                .all()
             )
-        return render_calendar(str(name or "Live classes"), rows, stamp=now)
+        else:
+            scope.append(_theirs(feed["org_id"], feed["user_id"]))
+            name = "My live classes"
+        rows: Sequence[RowMapping] = (
+            (
+                await conn.execute(
+                    select(live_classes)
+                    .where(*scope, _lc.scheduled_start >= now - timedelta(days=FEED_PAST_DAYS))
+                    .order_by(_lc.scheduled_start, _lc.id)
+                    .limit(FEED_MAX_EVENTS)
+                )
+            )
+            .mappings()
+            .all()
+        )
+    return render_calendar(str(name or "Live classes"), rows, stamp=now)
 
-    def _created(self, row: RowMapping, token: str) -> FeedCreated:
-        url = f"{self._ctx.settings.public_url.rstrip('/')}/calendar/{token}.ics"
-        return FeedCreated(**FeedOut.model_validate(dict(row)).model_dump(), url=url)
+
+def _created(ctx: ServiceContext, row: RowMapping, token: str) -> FeedCreated:
+    url = f"{ctx.settings.public_url.rstrip('/')}/calendar/{token}.ics"
+    return FeedCreated(**FeedOut.model_validate(dict(row)).model_dump(), url=url)
 
 
 def _owned(principal: Principal) -> list[ColumnElement[bool]]:

@@ -18,12 +18,11 @@ from ..db.tables import (
 )
 from ..schemas.common import UserRef
 from ..schemas.interactions import InteractionOut, PresenceOut, Snapshot, You
-from . import admission, chat, hands
+from . import admission, chat, classes, hands
 from . import polls as polls_service
 from . import questions as questions_service
 from .access import ClassAccess, load_class
 from .admission import Entry
-from .classes import ClassService
 from .context import ServiceContext
 from .visibility import (
     participant_event,
@@ -54,12 +53,11 @@ async def snapshot(
     client also receives live has ``seq`` above it only if the snapshot lacks it."""
     class_id = access.class_id
     is_host = access.role.is_host
-    classes = ClassService(ctx)
     # Provider call first, with no connection held: a host gets a link that works now.
-    host_url = await classes.host_url(access.row) if is_host else None
+    host_url = await classes.host_url(ctx, access.row) if is_host else None
     async with ctx.db.read() as conn:
         seq = int(await conn.scalar(select(_seq_of(class_id))) or 0)
-        detail = await classes.detail(conn, principal, access)
+        detail = await classes.detail(ctx, conn, principal, access)
         if is_host:
             detail = detail.model_copy(update={"host_url": host_url})
         visible, _ = await questions_service.visible(

@@ -11,6 +11,7 @@ from ..db import Database
 from ..providers.base import ProviderRegistry
 from ..providers.recording_backends import RecordingBackend
 from ..settings import Settings
+from .accounts import Accounts
 from .events import Broadcaster
 from .jobs import JobQueue
 from .ratelimit import RateLimiter
@@ -28,6 +29,8 @@ class ServiceContext:
     secret_box: SecretBox
     limiter: RateLimiter
     jobs: JobQueue
+    # The provider accounts an organization can connect (services/integrations.py).
+    accounts: Accounts
     # By provider name; a provider without one is served from the stored URLs.
     recording_backends: dict[str, RecordingBackend] = field(default_factory=dict)
     clock: Clock = field(default=utcnow)

@@ -20,12 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ..db.tables import class_events, live_classes
 
-__all__ = ["Audience", "Broadcaster", "ClassEvent", "Coalesced", "append_event"]
-
-
-class Audience(enum.StrEnum):
-    EVERYONE = "everyone"
-    HOSTS = "hosts"
+__all__ = ["Broadcaster", "ClassEvent", "Coalesced", "append_event"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,7 +29,6 @@ class ClassEvent:
     name: str
     data: dict[str, Any]
     seq: int | None = None
-    audience: Audience = Audience.EVERYONE
 
 
 class Coalesced(enum.StrEnum):
@@ -79,7 +73,6 @@ async def append_event(
     data: dict[str, Any],
     *,
     now: datetime,
-    audience: Audience = Audience.EVERYONE,
 ) -> ClassEvent:
     """Take the next ``seq`` of the class and store the event; call inside a write."""
     seq = (await conn.execute(_NEXT_SEQ, {"event_class_id": class_id})).scalar_one()
@@ -89,4 +82,4 @@ async def append_event(
         _STORE_EVENT,
         {"class_id": class_id, "seq": seq, "event": name, "data": payload, "created_at": now},
     )
-    return ClassEvent(class_id=class_id, name=name, data=payload, seq=seq, audience=audience)
+    return ClassEvent(class_id=class_id, name=name, data=payload, seq=seq)

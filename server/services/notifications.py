@@ -14,7 +14,7 @@ from ..errors import NotFound
 from ..schemas.notifications import NotificationFilter, NotificationOut
 from .context import ServiceContext
 
-__all__ = ["NotificationService", "notify"]
+__all__ = ["find", "mark_all_read", "mark_read", "notify"]
 
 _n = notifications.c
 
@@ -51,59 +51,59 @@ async def notify(
     )
 
 
-class NotificationService:
-    def __init__(self, ctx: ServiceContext) -> None:
-        self._ctx = ctx
-
-    async def find(
-        self, principal: Principal, query: NotificationFilter
-    ) -> tuple[list[NotificationOut], int]:
-        """The caller's notifications, newest first."""
-        conditions = [_n.org_id == principal.org_id, _n.user_id == principal.user_id]
-        if query.unread is True:
-            conditions.append(_n.read_at.is_(None))
-        elif query.unread is False:
-            conditions.append(_n.read_at.is_not(None))
-        async with self._ctx.db.read() as conn:
-            total = await conn.scalar(
-                select(func.count()).select_from(notifications).where(*conditions)
-            )
-            rows = (
-                await conn.execute(
-                    select(notifications)
-                    .where(*conditions)
-                    .order_by(_n.created_at.desc(), _n.id.desc())
-                    .limit(query.limit)
-                    .offset(query.offset)
-                )
-            ).mappings()
-            return [NotificationOut.model_validate(dict(r)) for r in rows], int(total or 0)
-
-    async def mark_read(self, principal: Principal, notification_id: str) -> NotificationOut:
-        now = self._ctx.clock()
-        mine = [
-            _n.id == notification_id,
-            _n.org_id == principal.org_id,
-            _n.user_id == principal.user_id,
-        ]
-        async with self._ctx.db.write() as conn:
+async def find(
+    ctx: ServiceContext, principal: Principal, query: NotificationFilter
+) -> tuple[list[NotificationOut], int]:
+    """The caller's notifications, newest first."""
+    conditions = [_n.org_id == principal.org_id, _n.user_id == principal.user_id]
+    if query.unread is True:
+        conditions.append(_n.read_at.is_(None))
+    elif query.unread is False:
+        conditions.append(_n.read_at.is_not(None))
+    async with ctx.db.read() as conn:
+        total = await conn.scalar(
+            select(func.count()).select_from(notifications).where(*conditions)
+        )
+        rows = (
             await conn.execute(
-                update(notifications).where(*mine, _n.read_at.is_(None)).values(read_at=now)
+                select(notifications)
+                .where(*conditions)
+                .order_by(_n.created_at.desc(), _n.id.desc())
+                .limit(query.limit)
+                .offset(query.offset)
             )
-            row = (await conn.execute(select(notifications).where(*mine))).mappings().first()
-        if row is None:
-            raise NotFound("no such notification")
-        return NotificationOut.model_validate(dict(row))
+        ).mappings()
+        return [NotificationOut.model_validate(dict(r)) for r in rows], int(total or 0)
 
-    async def mark_all_read(self, principal: Principal) -> int:
-        async with self._ctx.db.write() as conn:
-            result = await conn.execute(
-                update(notifications)
-                .where(
-                    _n.org_id == principal.org_id,
-                    _n.user_id == principal.user_id,
-                    _n.read_at.is_(None),
-                )
-                .values(read_at=self._ctx.clock())
+
+async def mark_read(
+    ctx: ServiceContext, principal: Principal, notification_id: str
+) -> NotificationOut:
+    now = ctx.clock()
+    mine = [
+        _n.id == notification_id,
+        _n.org_id == principal.org_id,
+        _n.user_id == principal.user_id,
+    ]
+    async with ctx.db.write() as conn:
+        await conn.execute(
+            update(notifications).where(*mine, _n.read_at.is_(None)).values(read_at=now)
+        )
+        row = (await conn.execute(select(notifications).where(*mine))).mappings().first()
+    if row is None:
+        raise NotFound("no such notification")
+    return NotificationOut.model_validate(dict(row))
+
+
+async def mark_all_read(ctx: ServiceContext, principal: Principal) -> int:
+    async with ctx.db.write() as conn:
+        result = await conn.execute(
+            update(notifications)
+            .where(
+                _n.org_id == principal.org_id,
+                _n.user_id == principal.user_id,
+                _n.read_at.is_(None),
             )
-        return int(result.rowcount or 0)
+            .values(read_at=ctx.clock())
+        )
+    return int(result.rowcount or 0)

@@ -17,7 +17,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import RowMapping, delete, insert, or_, select, update
+from sqlalchemy import RowMapping, insert, or_, select, update
+from sqlalchemy import delete as sql_delete
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ..auth import Principal
@@ -35,9 +36,15 @@ __all__ = [
     "RecordingBackend",
     "RecordingFile",
     "RecordingRef",
-    "RecordingService",
     "accessible_recordings",
+    "delete",
+    "download_link",
+    "for_class",
+    "grant",
+    "grants",
+    "play_link",
     "recorded_classes",
+    "revoke",
     "store_recording_files",
     "tombstone_recordings",
 ]
@@ -62,149 +69,164 @@ class _Target:
         return str(self.row["id"])
 
 
-class RecordingService:
-    def __init__(self, ctx: ServiceContext) -> None:
-        self._ctx = ctx
+async def for_class(
+    ctx: ServiceContext, principal: Principal, class_id: str, page: Page
+) -> tuple[list[RecordingOut], int]:
+    """Outsiders of the course reach a class's recordings through public or user grants."""
+    async with ctx.db.read() as conn:
+        standing = await class_standing(conn, principal, class_id)
+        viewer = Viewer(principal.user_id, standing.role, standing.enrolled)
+        items = await accessible_recordings(conn, viewer, class_id, now=ctx.clock())
+    return items[page.offset : page.offset + page.limit], len(items)
 
-    async def for_class(
-        self, principal: Principal, class_id: str, page: Page
-    ) -> tuple[list[RecordingOut], int]:
-        """Outsiders of the course reach a class's recordings through public or user grants."""
-        async with self._ctx.db.read() as conn:
-            standing = await class_standing(conn, principal, class_id)
-            viewer = Viewer(principal.user_id, standing.role, standing.enrolled)
-            items = await accessible_recordings(conn, viewer, class_id, now=self._ctx.clock())
-        return items[page.offset : page.offset + page.limit], len(items)
 
-    # -- grants ----------------------------------------------------------------
+# -- grants ----------------------------------------------------------------
 
-    async def grant(self, principal: Principal, recording_id: str, body: GrantCreate) -> GrantOut:
-        now = self._ctx.clock()
-        async with self._ctx.db.write() as conn:
-            target = await self._editable(conn, principal, recording_id)
-            values = {
-                "id": secrets.token_hex(12),
-                "recording_id": target.recording_id,
-                "org_id": principal.org_id,
-                "scope": _checked_scope(body).value,
-                "user_id": body.user_id,
-                "level": AccessLevel(body.level).value,
-                "expires_at": _checked_expiry(body.expires_at, now),
-                "created_by": principal.user_id,
-                "created_at": now,
-            }
-            await conn.execute(insert(recording_grants).values(**values))
-        return _grant_out(values, now)
 
-    async def grants(self, principal: Principal, recording_id: str) -> list[GrantOut]:
-        """Every grant of the recording, expired ones included (``active`` false)."""
-        now = self._ctx.clock()
-        async with self._ctx.db.read() as conn:
-            await self._editable(conn, principal, recording_id)
-            rows = await _grant_rows(conn, recording_id)
-        return [_grant_out(row, now) for row in rows]
+async def grant(
+    ctx: ServiceContext, principal: Principal, recording_id: str, body: GrantCreate
+) -> GrantOut:
+    now = ctx.clock()
+    async with ctx.db.write() as conn:
+        target = await _editable(ctx, conn, principal, recording_id)
+        values = {
+            "id": secrets.token_hex(12),
+            "recording_id": target.recording_id,
+            "org_id": principal.org_id,
+            "scope": _checked_scope(body).value,
+            "user_id": body.user_id,
+            "level": AccessLevel(body.level).value,
+            "expires_at": _checked_expiry(body.expires_at, now),
+            "created_by": principal.user_id,
+            "created_at": now,
+        }
+        await conn.execute(insert(recording_grants).values(**values))
+    return _grant_out(values, now)
 
-    async def revoke(self, principal: Principal, recording_id: str, grant_id: str) -> None:
-        async with self._ctx.db.write() as conn:
-            await self._editable(conn, principal, recording_id)
-            result = await conn.execute(
-                delete(recording_grants).where(_gc.id == grant_id, _gc.recording_id == recording_id)
-            )
-            if result.rowcount == 0:
-                raise NotFound("no such grant on this recording")
 
-    # -- the files ---------------------------------------------------------------
+async def grants(ctx: ServiceContext, principal: Principal, recording_id: str) -> list[GrantOut]:
+    """Every grant of the recording, expired ones included (``active`` false)."""
+    now = ctx.clock()
+    async with ctx.db.read() as conn:
+        await _editable(ctx, conn, principal, recording_id)
+        rows = await _grant_rows(conn, recording_id)
+    return [_grant_out(row, now) for row in rows]
 
-    async def play_link(self, principal: Principal, recording_id: str) -> str:
-        target = await self._target_now(principal, recording_id)
-        if not target.rights.can_access:
-            raise Forbidden("you may not watch this recording")
-        return await self._backend(target).play_link(self._ref(target.row))
 
-    async def download_link(self, principal: Principal, recording_id: str) -> str:
-        target = await self._target_now(principal, recording_id)
-        if not target.rights.can_download:
-            raise Forbidden("you may not download this recording")
-        return await self._backend(target).download_link(self._ref(target.row))
+async def revoke(
+    ctx: ServiceContext, principal: Principal, recording_id: str, grant_id: str
+) -> None:
+    async with ctx.db.write() as conn:
+        await _editable(ctx, conn, principal, recording_id)
+        result = await conn.execute(
+            sql_delete(recording_grants).where(_gc.id == grant_id, _gc.recording_id == recording_id)
+        )
+        if result.rowcount == 0:
+            raise NotFound("no such grant on this recording")
 
-    async def delete(self, principal: Principal, recording_id: str) -> None:
-        """Hosts only; the provider deletes first (a failure is 502 and changes nothing)."""
-        target = await self._target_now(principal, recording_id)
-        if target.viewer.role is None or not target.viewer.role.is_host:
-            raise Forbidden("only the class's hosts may delete a recording")
-        await self._backend(target).delete(self._ref(target.row))
-        async with self._ctx.db.write() as conn:
+
+# -- the files ---------------------------------------------------------------
+
+
+async def play_link(ctx: ServiceContext, principal: Principal, recording_id: str) -> str:
+    target = await _target_now(ctx, principal, recording_id)
+    if not target.rights.can_access:
+        raise Forbidden("you may not watch this recording")
+    return await _backend(ctx, target).play_link(_ref(ctx, target.row))
+
+
+async def download_link(ctx: ServiceContext, principal: Principal, recording_id: str) -> str:
+    target = await _target_now(ctx, principal, recording_id)
+    if not target.rights.can_download:
+        raise Forbidden("you may not download this recording")
+    return await _backend(ctx, target).download_link(_ref(ctx, target.row))
+
+
+async def delete(ctx: ServiceContext, principal: Principal, recording_id: str) -> None:
+    """Hosts only; the provider deletes first (a failure is 502 and changes nothing)."""
+    target = await _target_now(ctx, principal, recording_id)
+    if target.viewer.role is None or not target.viewer.role.is_host:
+        raise Forbidden("only the class's hosts may delete a recording")
+    await _backend(ctx, target).delete(_ref(ctx, target.row))
+    async with ctx.db.write() as conn:
+        await conn.execute(
+            update(recordings)
+            .where(_rc.id == recording_id, _rc.deleted_at.is_(None))
+            .values(deleted_at=ctx.clock())
+        )
+
+
+# -- helpers -----------------------------------------------------------------
+
+
+async def _target_now(ctx: ServiceContext, principal: Principal, recording_id: str) -> _Target:
+    async with ctx.db.read() as conn:
+        return await _target(ctx, conn, principal, recording_id)
+
+
+async def _target(
+    ctx: ServiceContext, conn: AsyncConnection, principal: Principal, recording_id: str
+) -> _Target:
+    row = (
+        (
             await conn.execute(
-                update(recordings)
-                .where(_rc.id == recording_id, _rc.deleted_at.is_(None))
-                .values(deleted_at=self._ctx.clock())
-            )
-
-    # -- helpers -----------------------------------------------------------------
-
-    async def _target_now(self, principal: Principal, recording_id: str) -> _Target:
-        async with self._ctx.db.read() as conn:
-            return await self._target(conn, principal, recording_id)
-
-    async def _target(
-        self, conn: AsyncConnection, principal: Principal, recording_id: str
-    ) -> _Target:
-        row = (
-            (
-                await conn.execute(
-                    select(recordings).where(
-                        _rc.id == recording_id,
-                        _rc.org_id == principal.org_id,
-                        _rc.deleted_at.is_(None),
-                    )
+                select(recordings).where(
+                    _rc.id == recording_id,
+                    _rc.org_id == principal.org_id,
+                    _rc.deleted_at.is_(None),
                 )
             )
-            .mappings()
-            .first()
         )
-        if row is None:
-            raise NotFound("no such recording")
-        standing = await class_standing(conn, principal, row["class_id"])
-        viewer = Viewer(principal.user_id, standing.role, standing.enrolled)
-        now = self._ctx.clock()
-        grants = await _active_grants(conn, [recording_id], now)
-        return _Target(row, viewer, rights_of(viewer, grants.get(recording_id, ()), now))
+        .mappings()
+        .first()
+    )
+    if row is None:
+        raise NotFound("no such recording")
+    standing = await class_standing(conn, principal, row["class_id"])
+    viewer = Viewer(principal.user_id, standing.role, standing.enrolled)
+    now = ctx.clock()
+    grants = await _active_grants(conn, [recording_id], now)
+    return _Target(row, viewer, rights_of(viewer, grants.get(recording_id, ()), now))
 
-    async def _editable(
-        self, conn: AsyncConnection, principal: Principal, recording_id: str
-    ) -> _Target:
-        target = await self._target(conn, principal, recording_id)
-        if not target.rights.can_edit:
-            raise Forbidden("only hosts and holders of an edit grant may manage access")
-        return target
 
-    def _backend(self, target: _Target) -> RecordingBackend:
-        return self._ctx.recording_backends.get(target.row["provider"], _STORED_LINKS)
+async def _editable(
+    ctx: ServiceContext, conn: AsyncConnection, principal: Principal, recording_id: str
+) -> _Target:
+    target = await _target(ctx, conn, principal, recording_id)
+    if not target.rights.can_edit:
+        raise Forbidden("only hosts and holders of an edit grant may manage access")
+    return target
 
-    def _ref(self, row: RowMapping) -> RecordingRef:
-        return RecordingRef(
-            recording_id=row["id"],
-            org_id=row["org_id"],
-            class_id=row["class_id"],
-            provider=row["provider"],
-            provider_file_id=row["provider_file_id"],
-            meeting_uuid=row["meeting_uuid"],
-            provider_file_type=row["provider_file_type"],
-            download_url=row["download_url"],
-            play_url=row["play_url"],
-            download_token=self._fresh_token(row),
-        )
 
-    def _fresh_token(self, row: RowMapping) -> str | None:
-        sealed, expires_at = row["download_token_sealed"], row["download_token_expires_at"]
-        if sealed is None or expires_at is None or expires_at <= self._ctx.clock():
-            return None
-        try:
-            return self._ctx.secret_box.open(sealed)
-        except ValueError:
-            # Sealed under another secret_key: the backend fetches a fresh token instead.
-            log.warning("cannot open the download token of recording %s", row["id"])
-            return None
+def _backend(ctx: ServiceContext, target: _Target) -> RecordingBackend:
+    return ctx.recording_backends.get(target.row["provider"], _STORED_LINKS)
+
+
+def _ref(ctx: ServiceContext, row: RowMapping) -> RecordingRef:
+    return RecordingRef(
+        recording_id=row["id"],
+        org_id=row["org_id"],
+        class_id=row["class_id"],
+        provider=row["provider"],
+        provider_file_id=row["provider_file_id"],
+        meeting_uuid=row["meeting_uuid"],
+        provider_file_type=row["provider_file_type"],
+        download_url=row["download_url"],
+        play_url=row["play_url"],
+        download_token=_fresh_token(ctx, row),
+    )
+
+
+def _fresh_token(ctx: ServiceContext, row: RowMapping) -> str | None:
+    sealed, expires_at = row["download_token_sealed"], row["download_token_expires_at"]
+    if sealed is None or expires_at is None or expires_at <= ctx.clock():
+        return None
+    try:
+        return ctx.secret_box.open(sealed)
+    except ValueError:
+        # Sealed under another secret_key: the backend fetches a fresh token instead.
+        log.warning("cannot open the download token of recording %s", row["id"])
+        return None
 
 
 async def accessible_recordings(

@@ -44,67 +44,66 @@ from .access import load_class, require_host, teaches
 from .attendance import attendance_rows
 from .context import ServiceContext
 
-__all__ = ["ReportService", "class_report", "finalize_attendance"]
+__all__ = ["class_report", "course_attendance", "finalize_attendance"]
 
 _iv = attendance_intervals.c
 _lc = live_classes.c
 
 
-class ReportService:
-    def __init__(self, ctx: ServiceContext) -> None:
-        self._ctx = ctx
+async def class_report(ctx: ServiceContext, principal: Principal, class_id: str) -> ClassReport:
+    """For the class's hosts and admins, during or after the class."""
+    async with ctx.db.read() as conn:
+        access = await load_class(conn, principal, class_id)
+        require_host(access)
+        return await _report_of(
+            conn,
+            access.row,
+            now=ctx.clock(),
+            present_percent=ctx.settings.attendance_present_percent,
+        )
 
-    async def class_report(self, principal: Principal, class_id: str) -> ClassReport:
-        """For the class's hosts and admins, during or after the class."""
-        async with self._ctx.db.read() as conn:
-            access = await load_class(conn, principal, class_id)
-            require_host(access)
-            return await class_report(
-                conn,
-                access.row,
-                now=self._ctx.clock(),
-                present_percent=self._ctx.settings.attendance_present_percent,
-            )
 
-    async def course_attendance(self, principal: Principal, course_id: str) -> CourseAttendance:
-        """Every enrolled student over the course's ended classes; mentors and admins."""
-        now = self._ctx.clock()
-        async with self._ctx.db.read() as conn:
-            found = await conn.scalar(
-                select(courses.c.course_id).where(
-                    courses.c.org_id == principal.org_id, courses.c.course_id == course_id
-                )
+async def course_attendance(
+    ctx: ServiceContext, principal: Principal, course_id: str
+) -> CourseAttendance:
+    """Every enrolled student over the course's ended classes; mentors and admins."""
+    now = ctx.clock()
+    async with ctx.db.read() as conn:
+        found = await conn.scalar(
+            select(courses.c.course_id).where(
+                courses.c.org_id == principal.org_id, courses.c.course_id == course_id
             )
-            if found is None:
-                raise NotFound("no such course")
-            if not (principal.is_admin or await teaches(conn, principal, course_id)):
-                raise Forbidden("only the course's mentors and admins")
-            held = (
-                (
-                    await conn.execute(
-                        select(live_classes)
-                        .where(
-                            _lc.org_id == principal.org_id,
-                            _lc.course_id == course_id,
-                            _lc.status == "ended",
-                        )
-                        .order_by(_lc.scheduled_start, _lc.id)
+        )
+        if found is None:
+            raise NotFound("no such course")
+        if not (principal.is_admin or await teaches(conn, principal, course_id)):
+            raise Forbidden("only the course's mentors and admins")
+        held = (
+            (
+                await conn.execute(
+                    select(live_classes)
+                    .where(
+                        _lc.org_id == principal.org_id,
+                        _lc.course_id == course_id,
+                        _lc.status == "ended",
                     )
+                    .order_by(_lc.scheduled_start, _lc.id)
                 )
-                .mappings()
-                .all()
             )
-            per_class = [
-                await attendance_rows(
-                    conn,
-                    row,
-                    now=now,
-                    present_percent=self._ctx.settings.attendance_present_percent,
-                )
-                for row in held
-            ]
-            enrolled_now = await _enrolled(conn, principal.org_id, course_id)
-        return _course_summary(course_id, held, per_class, enrolled_now)
+            .mappings()
+            .all()
+        )
+        per_class = [
+            await attendance_rows(
+                conn,
+                row,
+                now=now,
+                present_percent=ctx.settings.attendance_present_percent,
+            )
+            for row in held
+        ]
+        enrolled_now = await _enrolled(conn, principal.org_id, course_id)
+    return _course_summary(course_id, held, per_class, enrolled_now)
 
 
 async def _enrolled(conn: AsyncConnection, org_id: str, course_id: str) -> dict[str, str]:
@@ -170,7 +169,7 @@ def _scheduled(row: RowMapping) -> int:
     return int((row["scheduled_end"] - row["scheduled_start"]).total_seconds())
 
 
-async def class_report(
+async def _report_of(
     conn: AsyncConnection, row: RowMapping, *, now: datetime, present_percent: float
 ) -> ClassReport:
     class_id = row["id"]
@@ -355,7 +354,7 @@ async def finalize_attendance(
     without an attendance report, after the report is reconciled for the rest.
     """
     row = (await conn.execute(select(live_classes).where(_lc.id == class_id))).mappings().one()
-    report = await class_report(conn, row, now=at, present_percent=present_percent)
+    report = await _report_of(conn, row, now=at, present_percent=present_percent)
     attendance = await attendance_rows(conn, row, now=at, present_percent=present_percent)
     await emit_class(
         conn,

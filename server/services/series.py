@@ -27,135 +27,132 @@ from ..errors import BadRequest, InvalidState, NotFound, bad_field
 from ..providers.base import Meeting
 from ..schemas.classes import ClassUpdate
 from ..schemas.series import SeriesCreate, SeriesOut
+from . import classes
 from .access import load_class
 from .class_meetings import meeting_request
 from .class_views import list_classes
-from .classes import ClassService
 from .context import ServiceContext
 
-__all__ = ["SeriesService"]
+__all__ = ["cancel_following", "create", "get", "update_following"]
 
 _s = class_series.c
 _lc = live_classes.c
 
 
-class SeriesService:
-    def __init__(self, ctx: ServiceContext) -> None:
-        self._ctx = ctx
-        self._classes = ClassService(ctx)
-
-    async def create(self, principal: Principal, body: SeriesCreate) -> SeriesOut:
-        await self._classes.require_scheduler(principal, body.course_id)
-        try:
-            times = expand(
-                body.rrule,
-                body.scheduled_start,
-                body.scheduled_end - body.scheduled_start,
-                body.timezone,
-            )
-        except ValueError as exc:
-            raise bad_field("rrule", str(exc)) from None
-        provider = self._ctx.providers.get(body.provider or self._ctx.settings.default_provider)
-        series_id = f"ser_{secrets.token_hex(10)}"
-        made: list[tuple[dict[str, object], Meeting]] = []
-        try:
-            for start, end in times:
-                occurrence = body.model_copy(
-                    update={"scheduled_start": start, "scheduled_end": end}
-                )
-                values = self._classes.new_values(principal, occurrence, series_id=series_id)
-                meeting = await provider.create_meeting(
-                    meeting_request(
-                        values,
-                        body.settings,
-                        host_email=principal.email,
-                        manual_join_url=body.join_url,
-                    )
-                )
-                made.append((values, meeting))
-            async with self._ctx.db.write() as conn:
-                await conn.execute(
-                    insert(class_series).values(
-                        id=series_id,
-                        org_id=principal.org_id,
-                        course_id=body.course_id,
-                        rrule=body.rrule,
-                        timezone=body.timezone,
-                        created_by=principal.user_id,
-                        created_at=self._ctx.clock(),
-                    )
-                )
-                for values, meeting in made:
-                    await self._classes.store(conn, principal, dict(values), meeting)
-        except BaseException:
-            # All or nothing: no meeting of a series that was not stored may remain.
-            for _, meeting in made:
-                await provider.delete_meeting(meeting, principal.org_id)
-            raise
-        return await self.get(principal, series_id)
-
-    async def get(self, principal: Principal, series_id: str) -> SeriesOut:
-        async with self._ctx.db.read() as conn:
-            series = await _series(conn, principal, series_id)
-            rows = await _occurrences(conn, series_id)
-            if rows:
-                # The caller must be allowed in the course (admins, mentors, its students).
-                await load_class(conn, principal, rows[0]["id"])
-            classes, _ = await list_classes(
-                conn, principal, [_lc.series_id == series_id], limit=len(rows) or 1, offset=0
-            )
-        return SeriesOut(
-            id=series["id"],
-            course_id=series["course_id"],
-            rrule=series["rrule"],
-            timezone=series["timezone"],
-            created_at=series["created_at"],
-            classes=classes,
+async def create(ctx: ServiceContext, principal: Principal, body: SeriesCreate) -> SeriesOut:
+    await classes.require_scheduler(ctx, principal, body.course_id)
+    try:
+        times = expand(
+            body.rrule,
+            body.scheduled_start,
+            body.scheduled_end - body.scheduled_start,
+            body.timezone,
         )
+    except ValueError as exc:
+        raise bad_field("rrule", str(exc)) from None
+    provider = ctx.providers.get(body.provider or ctx.settings.default_provider)
+    series_id = f"ser_{secrets.token_hex(10)}"
+    made: list[tuple[dict[str, object], Meeting]] = []
+    try:
+        for start, end in times:
+            occurrence = body.model_copy(update={"scheduled_start": start, "scheduled_end": end})
+            values = classes.new_values(principal, occurrence, series_id=series_id)
+            meeting = await provider.create_meeting(
+                meeting_request(
+                    values,
+                    body.settings,
+                    host_email=principal.email,
+                    manual_join_url=body.join_url,
+                )
+            )
+            made.append((values, meeting))
+        async with ctx.db.write() as conn:
+            await conn.execute(
+                insert(class_series).values(
+                    id=series_id,
+                    org_id=principal.org_id,
+                    course_id=body.course_id,
+                    rrule=body.rrule,
+                    timezone=body.timezone,
+                    created_by=principal.user_id,
+                    created_at=ctx.clock(),
+                )
+            )
+            for values, meeting in made:
+                await classes.store(ctx, conn, principal, dict(values), meeting)
+    except BaseException:
+        # All or nothing: no meeting of a series that was not stored may remain.
+        for _, meeting in made:
+            await provider.delete_meeting(meeting, principal.org_id)
+        raise
+    return await get(ctx, principal, series_id)
 
-    async def update_following(
-        self, principal: Principal, series_id: str, class_id: str, body: ClassUpdate
-    ) -> SeriesOut:
-        """Apply ``body`` to ``class_id`` and every later scheduled class of the series."""
-        anchor, following = await self._following(principal, series_id, class_id)
-        shift, duration = _time_change(anchor, body)
-        zone = ZoneInfo(anchor["timezone"])
-        fields = body.model_dump(exclude_unset=True, exclude={"scheduled_start", "scheduled_end"})
-        for row in following:
-            changes = dict(fields)
-            if shift is not None and duration is not None:
-                local = row["scheduled_start"].astimezone(zone).replace(tzinfo=None) + shift
-                start = local.replace(tzinfo=zone)
-                changes.update(scheduled_start=start, scheduled_end=start + duration)
-            await self._classes.update(principal, row["id"], ClassUpdate(**changes))
-        return await self.get(principal, series_id)
 
-    async def cancel_following(
-        self, principal: Principal, series_id: str, class_id: str
-    ) -> SeriesOut:
-        """Cancel ``class_id`` and every later scheduled class of the series."""
-        _, following = await self._following(principal, series_id, class_id)
-        for row in following:
-            await self._classes.cancel(principal, row["id"])
-        return await self.get(principal, series_id)
+async def get(ctx: ServiceContext, principal: Principal, series_id: str) -> SeriesOut:
+    async with ctx.db.read() as conn:
+        series = await _series(conn, principal, series_id)
+        rows = await _occurrences(conn, series_id)
+        if rows:
+            # The caller must be allowed in the course (admins, mentors, its students).
+            await load_class(conn, principal, rows[0]["id"])
+        classes, _ = await list_classes(
+            conn, principal, [_lc.series_id == series_id], limit=len(rows) or 1, offset=0
+        )
+    return SeriesOut(
+        id=series["id"],
+        course_id=series["course_id"],
+        rrule=series["rrule"],
+        timezone=series["timezone"],
+        created_at=series["created_at"],
+        classes=classes,
+    )
 
-    async def _following(
-        self, principal: Principal, series_id: str, class_id: str
-    ) -> tuple[RowMapping, list[RowMapping]]:
-        async with self._ctx.db.read() as conn:
-            await _series(conn, principal, series_id)
-            rows = await _occurrences(conn, series_id)
-        anchor = next((r for r in rows if r["id"] == class_id), None)
-        if anchor is None:
-            raise NotFound("no such class in this series")
-        if anchor["status"] != "scheduled":
-            raise InvalidState(f"the class is {anchor['status']}; only scheduled ones change")
-        following = [
-            r
-            for r in rows
-            if r["scheduled_start"] >= anchor["scheduled_start"] and r["status"] == "scheduled"
-        ]
-        return anchor, following
+
+async def update_following(
+    ctx: ServiceContext, principal: Principal, series_id: str, class_id: str, body: ClassUpdate
+) -> SeriesOut:
+    """Apply ``body`` to ``class_id`` and every later scheduled class of the series."""
+    anchor, following = await _following(ctx, principal, series_id, class_id)
+    shift, duration = _time_change(anchor, body)
+    zone = ZoneInfo(anchor["timezone"])
+    fields = body.model_dump(exclude_unset=True, exclude={"scheduled_start", "scheduled_end"})
+    for row in following:
+        changes = dict(fields)
+        if shift is not None and duration is not None:
+            local = row["scheduled_start"].astimezone(zone).replace(tzinfo=None) + shift
+            start = local.replace(tzinfo=zone)
+            changes.update(scheduled_start=start, scheduled_end=start + duration)
+        await classes.update(ctx, principal, row["id"], ClassUpdate(**changes))
+    return await get(ctx, principal, series_id)
+
+
+async def cancel_following(
+    ctx: ServiceContext, principal: Principal, series_id: str, class_id: str
+) -> SeriesOut:
+    """Cancel ``class_id`` and every later scheduled class of the series."""
+    _, following = await _following(ctx, principal, series_id, class_id)
+    for row in following:
+        await classes.cancel(ctx, principal, row["id"])
+    return await get(ctx, principal, series_id)
+
+
+async def _following(
+    ctx: ServiceContext, principal: Principal, series_id: str, class_id: str
+) -> tuple[RowMapping, list[RowMapping]]:
+    async with ctx.db.read() as conn:
+        await _series(conn, principal, series_id)
+        rows = await _occurrences(conn, series_id)
+    anchor = next((r for r in rows if r["id"] == class_id), None)
+    if anchor is None:
+        raise NotFound("no such class in this series")
+    if anchor["status"] != "scheduled":
+        raise InvalidState(f"the class is {anchor['status']}; only scheduled ones change")
+    following = [
+        r
+        for r in rows
+        if r["scheduled_start"] >= anchor["scheduled_start"] and r["status"] == "scheduled"
+    ]
+    return anchor, following
 
 
 def _time_change(

@@ -18,7 +18,7 @@ async def provider_interval(
     platform: Platform, class_id: str, start: Any, end: Any, **who: Any
 ) -> None:
     """An interval as a provider webhook would write it (another source than the app)."""
-    db = platform.server.app.other_asgi_app.state.ctx.db
+    db = platform.server.state.ctx.db
     async with db.write() as conn:
         await conn.execute(
             insert(attendance_intervals).values(

@@ -21,7 +21,7 @@ from tests.support.recordings import DOWNLOAD_TOKEN, FakeBackend, seed_recording
 
 
 def _ctx(platform: Platform) -> ServiceContext:
-    ctx: ServiceContext = platform.server.app.other_asgi_app.state.ctx
+    ctx: ServiceContext = platform.server.state.ctx
     return ctx
 
 

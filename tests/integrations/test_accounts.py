@@ -84,7 +84,7 @@ async def test_a_saved_account_is_dated_by_the_steered_clock(
     """The credential store reads the context's clock, like everything else."""
     world, zoom = provider_platform, providers.zoom
     then = datetime.now(UTC).replace(microsecond=0) - timedelta(days=3)
-    monkeypatch.setattr(providers.server.app.other_asgi_app.state.ctx, "clock", FakeClock(then))
+    monkeypatch.setattr(providers.server.state.ctx, "clock", FakeClock(then))
     path = "/api/admin/integrations/zoom"
     good = {"account_id": zoom.account_id, "client_id": zoom.client_id}
     saved = await world.call(
@@ -106,7 +106,7 @@ async def test_secrets_at_rest_are_sealed(
         "client_secret": zoom.client_secret,
     }
     status(await world.call("PUT", "/api/admin/integrations/zoom", world.admin, json=good))
-    db = providers.server.app.other_asgi_app.state.ctx.db
+    db = providers.server.state.ctx.db
     async with db.read() as conn:
         sealed = await conn.scalar(
             select(provider_credentials.c.sealed).where(provider_credentials.c.org_id == world.org)

@@ -33,15 +33,14 @@ async def hooks_server(backend: Backend) -> AsyncIterator[LiveServer]:
             outbound_webhook_circuit_pause_seconds=CIRCUIT_PAUSE,
         )
         async with serve_app(settings) as live:
-            live.app.other_asgi_app.state.ctx.clock = FakeClock(
-                datetime.now(UTC).replace(microsecond=0)
-            )
+            live.state.ctx.clock = FakeClock(datetime.now(UTC).replace(microsecond=0))
             yield live
 
 
 @pytest_asyncio.fixture(loop_scope="session")
 async def hooks_clock(hooks_server: LiveServer) -> FakeClock:
-    clock: FakeClock = hooks_server.app.other_asgi_app.state.ctx.clock
+    clock = hooks_server.state.ctx.clock
+    assert isinstance(clock, FakeClock)
     return clock
 
 

@@ -20,7 +20,7 @@ async def test_a_new_recording_file_is_announced_once(
 ) -> None:
     await register(world, receiver, event_types=["recording.available"])
     klass = await world.schedule(title="Recorded")
-    ctx = hooks_server.app.other_asgi_app.state.ctx
+    ctx = hooks_server.state.ctx
     file = RecordingFile(
         provider="zoom",
         provider_file_id="file-1",

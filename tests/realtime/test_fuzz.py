@@ -188,7 +188,7 @@ async def test_every_event_acks_malformed_payloads_without_harm(
 ) -> None:
     fuzzer_person = platform.mentor if role == "mentor" else platform.students[0]
     host_person = platform.admin if role == "mentor" else platform.mentor
-    db = platform.server.app.other_asgi_app.state.ctx.db
+    db = platform.server.state.ctx.db
     loop = asyncio.get_running_loop()
     async with connected(platform.server.url, host_person, fuzzer_person, platform.students[1]) as (
         host,

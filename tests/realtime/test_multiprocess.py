@@ -87,9 +87,10 @@ async def test_a_process_reads_only_the_classes_it_has_members_in(platform: Plat
             connected(platform.server.url, platform.mentor) as (host,),
             connected(other.url, platform.students[0]) as (pupil,),
         ):
-            broker = other.app.other_asgi_app.state.broker
+            broker = other.state.broker
             received: list[str] = []
             deliver = broker._deliver_broadcast
+            assert deliver is not None
 
             async def spy(room: str, encoded: str) -> None:
                 received.append(room)

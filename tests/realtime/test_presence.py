@@ -330,7 +330,7 @@ async def test_a_count_overtaken_on_the_way_is_sent_again(
         pytest.skip("needs Redis and PostgreSQL (the postgres backend)")
     class_id = await live_class(platform)
     alice, bob = platform.students
-    here: Presence = platform.server.app.other_asgi_app.state.ctx.broadcaster.presence
+    here: Presence = platform.server.state.hub.presence
     async with (
         serve_app(settings.model_copy()) as other,
         connected(platform.server.url, platform.mentor, alice) as (host, alice_here),

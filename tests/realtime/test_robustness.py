@@ -145,7 +145,7 @@ async def test_presence_of_a_dead_process_is_closed(platform: Platform) -> None:
 async def test_heartbeat_restarts_a_dead_broker_listener(platform: Platform) -> None:
     if platform.server.settings.redis_url is None:
         pytest.skip("needs Redis")
-    broker = platform.server.app.other_asgi_app.state.broker
+    broker = platform.server.state.broker
     listener = broker._tasks["listen"]
     listener.cancel()
     await asyncio.gather(listener, return_exceptions=True)

@@ -27,3 +27,28 @@ async def test_http_and_socket_refuse_alike(platform: Platform) -> None:
             ack = await host.call(event, {"class_id": class_id, **body})
             assert ack["error"]["code"] == "bad_request", ack
             assert ack["error"]["message"] == over_http.json()["error"]["message"], (event, body)
+
+
+async def test_the_combined_route_names_content_with_the_operations_message(
+    platform: Platform,
+) -> None:
+    """``POST /interactions`` checks ``content`` as the operation's own field: the problem
+    the socket names for ``text`` is named for ``content``."""
+    class_id = await live_class(platform)
+    too_long = "x" * 1001
+    async with connected(platform.server.url, platform.mentor) as (host,):
+        ack = await host.call("question:ask", {"class_id": class_id, "text": too_long})
+    combined = await platform.call(
+        "POST",
+        f"/api/live-classes/{class_id}/interactions",
+        platform.mentor,
+        json={"interaction_type": "question", "content": too_long},
+    )
+    field, _, problem = ack["error"]["message"].partition(": ")
+    assert (field, bool(problem)) == ("text", True), ack
+    error = combined.json()["error"]
+    assert (combined.status_code, error["message"], error["details"]) == (
+        400,
+        f"content: {problem}",
+        {"content": problem},
+    )

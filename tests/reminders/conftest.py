@@ -50,7 +50,7 @@ class Pair:
 
     async def pass_both(self, rounds: int = 3) -> None:
         """Both instances plan and mail at the same moment, a few times over."""
-        workers = [s.app.other_asgi_app.state.reminders for s in (self.first, self.second)]
+        workers = [s.state.reminders for s in (self.first, self.second)]
         for _ in range(rounds):
             await asyncio.gather(*(w.run_once() for w in workers))
 
@@ -86,7 +86,7 @@ async def pair(backend: Backend, smtp: tuple[Inbox, int]) -> AsyncIterator[Pair]
         )
         async with serve_app(settings) as first, serve_app(settings) as second:
             for live in (first, second):
-                live.app.other_asgi_app.state.ctx.clock = clock
+                live.state.ctx.clock = clock
             yield Pair(first, second, clock, port)
 
 

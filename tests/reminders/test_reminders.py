@@ -130,7 +130,7 @@ async def test_mail_is_retried_when_the_smtp_server_is_unreachable(
     world: Platform, pair: Pair, smtp: tuple[Inbox, int]
 ) -> None:
     inbox, port = smtp
-    ctx = pair.first.app.other_asgi_app.state.ctx
+    ctx = pair.first.state.ctx
     await schedule(world, pair, after=timedelta(hours=5), title="Retry me")
     unreachable = ctx.settings.model_copy(update={"smtp_port": port + 1 if port < 65535 else 1})
     down = Mailer(ctx, SmtpSender(unreachable))

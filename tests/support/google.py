@@ -23,6 +23,7 @@ from typing import Any
 import httpx
 from sqlalchemy import select
 
+from server.app import Runtime
 from server.db import Database
 from server.db.tables import google_channels, webhook_events
 from server.fakes.google import FakeGoogle, create_fake_google
@@ -51,11 +52,11 @@ class GoogleWorld:
 
     @property
     def db(self) -> Database:
-        db: Database = self.server.app.other_asgi_app.state.ctx.db
+        db: Database = self.server.state.ctx.db
         return db
 
-    def state(self, index: int = 0) -> Any:
-        return self.servers[index].app.other_asgi_app.state
+    def state(self, index: int = 0) -> Runtime:
+        return self.servers[index].state
 
     @asynccontextmanager
     async def platform(self) -> AsyncIterator[Platform]:
@@ -147,5 +148,5 @@ async def google_world(backend: Backend, folder: Path) -> AsyncIterator[GoogleWo
         )
         servers = [await stack.enter_async_context(serve_app(settings)) for _ in range(2)]
         for server in servers:
-            server.app.other_asgi_app.state.ctx.clock = clock
+            server.state.ctx.clock = clock
         yield GoogleWorld(fake, servers, clock)

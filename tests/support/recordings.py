@@ -66,7 +66,7 @@ async def seed_recordings(
     platform: Platform, class_id: str, files: list[RecordingFile], *, now: datetime | None = None
 ) -> int:
     """``store_recording_files`` in its own transaction with the app's context."""
-    ctx = platform.server.app.other_asgi_app.state.ctx
+    ctx = platform.server.state.ctx
     async with ctx.db.write() as conn:
         row = (
             (await conn.execute(select(live_classes).where(live_classes.c.id == class_id)))

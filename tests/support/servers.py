@@ -7,7 +7,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from server.app import create_app
+from server.app import Runtime, create_app, runtime_of
 from server.fakes.serving import serve_asgi
 from server.providers.base import MeetingProvider
 from server.settings import Settings
@@ -20,6 +20,11 @@ class LiveServer:
     url: str
     settings: Settings
     app: Any
+
+    @property
+    def state(self) -> Runtime:
+        """What ``create_app`` built: the context, the hub, the workers."""
+        return runtime_of(self.app.other_asgi_app)
 
 
 @asynccontextmanager

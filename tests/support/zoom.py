@@ -59,7 +59,7 @@ class ZoomDriver:
 
     async def settled(self, event_id: int) -> dict[str, Any]:
         """The event's row once the worker finished with it (10 s at most)."""
-        db = self.platform.server.app.other_asgi_app.state.ctx.db
+        db = self.platform.server.state.ctx.db
         query = select(webhook_events).where(webhook_events.c.id == event_id)
         async with asyncio.timeout(10):
             while True:

@@ -94,7 +94,7 @@ async def test_an_expired_session_keeps_what_was_typed(platform: Platform, pages
     sam = platform.students[0]
     page = await pages.classroom(platform.server.url, sam, class_id)
     await message_box(page).fill("half-written thought")
-    state = platform.server.app.other_asgi_app.state
+    state = platform.server.state
     for sid in list(state.hub.presence.sids(class_id, sam.user_id)):
         await state.sio.emit(
             "auth:expired", {"code": "unauthorized", "message": "the token has expired"}, to=sid

@@ -46,7 +46,7 @@ async def flaky_event(
     meeting = zoom.meeting(created, T0)
     event_name = f"test.flaky_{secrets.token_hex(4)}"
     effect = FlakyEffect(failures)
-    platform.server.app.other_asgi_app.state.zoom_effects.register(event_name, effect)
+    platform.server.state.zoom_effects.register(event_name, effect)
     body = zoom.sender.meeting_started(meeting) | {"event": event_name}
     return zoom, body, effect
 

@@ -58,7 +58,7 @@ async def test_started_and_ended_drive_the_class_lifecycle(scripted_platform: Pl
     ended = await get_class(world, created["id"])
     assert ended["status"] == "ended" and ended["actual_end"] == "2031-03-03T15:55:00Z"
 
-    db = world.server.app.other_asgi_app.state.ctx.db
+    db = world.server.state.ctx.db
     async with db.read() as conn:
         log = (
             await conn.execute(

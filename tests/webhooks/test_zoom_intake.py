@@ -18,7 +18,7 @@ from tests.support.zoom import ZoomDriver
 
 
 async def stored(platform: Platform) -> int:
-    db = platform.server.app.other_asgi_app.state.ctx.db
+    db = platform.server.state.ctx.db
     async with db.read() as conn:
         return int(await conn.scalar(select(func.count()).select_from(webhook_events)) or 0)
 
