@@ -25,7 +25,7 @@ from sqlalchemy import select
 
 from server.db import Database
 from server.db.tables import google_channels, webhook_events
-from server.fakes.google import FakeGoogle, create_fake_google
+from tests.fakes.google import FakeGoogle, create_fake_google
 from server.migrate import upgrade_async
 
 from .backends import Backend, scratch_postgres_database

@@ -15,7 +15,7 @@ from typing import Any
 import httpx
 
 from server.auth import Role, issue_token
-from server.fakes.serving import free_port
+from tests.fakes.serving import free_port
 from server.settings import Settings
 
 from .backends import TEST_SECRET

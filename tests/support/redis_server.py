@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 import redis
 
-from server.fakes.serving import free_port
+from tests.fakes.serving import free_port
 
 __all__ = ["OwnRedis", "own_redis"]
 

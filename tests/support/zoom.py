@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import select
 
 from server.db.tables import webhook_events
-from server.fakes.zoom_webhooks import ZoomMeetingFacts, ZoomWebhookSender
+from tests.fakes.zoom_webhooks import ZoomMeetingFacts, ZoomWebhookSender
 
 from .backends import ZOOM_WEBHOOK_SECRET
 from .platform import Platform

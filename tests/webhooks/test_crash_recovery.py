@@ -21,8 +21,8 @@ import httpx
 import pytest
 
 from server.auth import Role, issue_token
-from server.fakes.zoom import FakeZoom, create_fake_zoom
-from server.fakes.zoom_webhooks import ZoomMeetingFacts, ZoomParticipant, ZoomWebhookSender
+from tests.fakes.zoom import FakeZoom, create_fake_zoom
+from tests.fakes.zoom_webhooks import ZoomMeetingFacts, ZoomParticipant, ZoomWebhookSender
 from server.settings import Settings
 from tests.support.backends import (
     TEST_SECRET,
