@@ -35,6 +35,7 @@ import httpx
 
 from server.providers.transport import Sleep
 from server.providers.zoom_webhooks import sign
+
 from .common import Clock, utc_z
 
 __all__ = ["ZoomMeetingFacts", "ZoomParticipant", "ZoomWebhookSender"]
