@@ -50,10 +50,13 @@ async def serve(host: str, zoom_port: int, google_port: int) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(prog="python -m tests.fakes", description=__doc__)
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--zoom-port", type=int, default=8101)
-    parser.add_argument("--google-port", type=int, default=8102)
+    parser = argparse.ArgumentParser(
+        prog="python -m tests.fakes",
+        description="Serve the fake Zoom and fake Google; print the LIVECLASS_* lines for them.",
+    )
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    parser.add_argument("--zoom-port", type=int, default=8101, help="0: any free port")
+    parser.add_argument("--google-port", type=int, default=8102, help="0: any free port")
     arguments = parser.parse_args()
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(serve(arguments.host, arguments.zoom_port, arguments.google_port))
