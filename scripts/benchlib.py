@@ -18,8 +18,8 @@ from typing import Any
 import asyncpg
 import httpx
 
-from server.fakes.serving import free_port
 from server.migrate import upgrade
+from tests.fakes.serving import free_port
 
 __all__ = ["bounded", "cpu_of", "free_port", "percentiles", "scratch_postgres", "servers"]
 

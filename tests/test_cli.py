@@ -9,9 +9,6 @@ from __future__ import annotations
 import json
 import re
 import signal
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import httpx
@@ -21,7 +18,8 @@ import server
 from server.auth import Role, TokenVerifier
 from server.settings import Settings
 from tests.support.backends import TEST_SECRET
-from tests.support.processes import cli_env, free_port, liveclass, serve_process
+from tests.support.processes import cli_env, free_port, liveclass, serve_process, start_cli
+from tests.support.waiting import wait_until_sync
 
 
 def sqlite_url(folder: Path) -> str:
@@ -181,26 +179,21 @@ def test_serve_migrates_answers_and_stops_cleanly_on_sigterm(tmp_path: Path) -> 
 
 def _run_demo(cwd: Path, env: dict[str, str], name: str) -> tuple[str, dict[str, str], str]:
     """``liveclass demo`` until it prints its sign-in URLs; stopped with SIGTERM."""
-    port = free_port()
-    log_path = cwd / f"{name}.log"
-    with log_path.open("w", encoding="utf-8") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "server.cli", "demo", "--port", str(port)],
-            cwd=cwd,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
+    running = start_cli(cwd, env, "demo", name=name, port=free_port())
+    process = running.process
+
+    def printed() -> str:
+        assert process.poll() is None, running.output()
+        return running.output()
+
     try:
-        deadline = time.monotonic() + 60
-        while "Ctrl+C stops the server" not in log_path.read_text(encoding="utf-8"):
-            assert process.poll() is None, log_path.read_text(encoding="utf-8")
-            assert time.monotonic() < deadline, "no sign-in URLs within 60 s"
-            time.sleep(0.1)
-        output = log_path.read_text(encoding="utf-8")
+        wait_until_sync(
+            lambda: "Ctrl+C stops the server" in printed(), within=60, what="sign-in URLs"
+        )
+        output = running.output()
         urls = dict(re.findall(r"^  (\w[\w ]+) \((?:mentor|student)\): (\S+)$", output, re.M))
         class_id = re.findall(r"class (\w+) is live", output)[0]
-        base = f"http://127.0.0.1:{port}"
+        base = running.url
         tokens = {name: url.split("#token=", 1)[1] for name, url in urls.items()}
         mentor = {"Authorization": f"Bearer {tokens['Maya Mentor']}"}
         listed = httpx.get(
@@ -215,7 +208,7 @@ def _run_demo(cwd: Path, env: dict[str, str], name: str) -> tuple[str, dict[str,
         page = httpx.get(urls["Ben Student"].split("#", 1)[0], timeout=10)
         assert page.status_code == 200 and "text/html" in page.headers["content-type"]
         process.send_signal(signal.SIGTERM)
-        assert process.wait(timeout=20) == 0, log_path.read_text(encoding="utf-8")
+        assert process.wait(timeout=20) == 0, running.output()
         return class_id, urls, output
     finally:
         if process.poll() is None:

@@ -39,7 +39,6 @@ LAYERS: list[tuple[str, list[str]]] = [
         "adapters",
         [
             "server.db",
-            "server.fakes",
             "server.migrate",
             "server.outbound",
             "server.providers",
@@ -69,8 +68,8 @@ def module_name(path: Path) -> str:
     return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
 
 
-def imported(path: Path, text: str) -> list[tuple[int, str]]:
-    """``(line, module)`` of every ``server`` module the file imports, relative ones resolved."""
+def imported(path: Path, text: str, root: str = "server") -> list[tuple[int, str]]:
+    """``(line, module)`` of every ``root`` module the file imports, relative ones resolved."""
     name = module_name(path)
     package = name if path.name == "__init__.py" else name.rpartition(".")[0]
     found: list[tuple[int, str]] = []
@@ -87,7 +86,7 @@ def imported(path: Path, text: str) -> list[tuple[int, str]]:
                     found += [(node.lineno, f"{parent}.{alias.name}") for alias in node.names]
             elif node.module:
                 found.append((node.lineno, node.module))
-    return [(line, target) for line, target in found if target.partition(".")[0] == "server"]
+    return [(line, target) for line, target in found if target.partition(".")[0] == root]
 
 
 def owner(module: str) -> str:
@@ -128,6 +127,20 @@ def violations(read: Callable[[Path], str] = Path.read_text) -> list[str]:
 
 def test_no_layer_imports_a_higher_one() -> None:
     assert violations() == []
+
+
+def test_the_package_never_imports_the_tests() -> None:
+    """The fakes and test helpers live in ``tests/``, which is not installed."""
+    found = [
+        f"{path.relative_to(SERVER.parent)}:{line}: imports {target}"
+        for path in sorted(SERVER.rglob("*.py"))
+        for line, target in imported(path, path.read_text(), root="tests")
+    ]
+    assert found == []
+    planted = imported(
+        SERVER / "cli.py", "from tests.fakes.zoom import create_fake_zoom\n", "tests"
+    )
+    assert planted == [(1, "tests.fakes.zoom")]
 
 
 def test_every_module_has_a_layer() -> None:

@@ -23,18 +23,14 @@ import socketio
 
 from server.auth import Role
 from server.migrate import downgrade, head_revision, upgrade_async
-from tests.support.backends import TEST_SECRET, Backend, scratch_postgres_database
-from tests.support.processes import bearer, cli_env, free_port, liveclass, serve_process
+from tests.support.backends import Backend, scratch_postgres_database
+from tests.support.processes import bearer, free_port, liveclass, serve_process, server_env
 from tests.support.servers import serve_app
+from tests.support.waiting import wait_until, wait_until_sync
 
 
 def sqlite_env(folder: Path, **extra: str) -> dict[str, str]:
-    return cli_env(
-        LIVECLASS_DATABASE_URL=f"sqlite+aiosqlite:///{folder / 'serve.db'}",
-        LIVECLASS_JWT_SECRET=TEST_SECRET,
-        LIVECLASS_SECRET_KEY=TEST_SECRET,
-        **extra,
-    )
+    return server_env(f"sqlite+aiosqlite:///{folder / 'serve.db'}", **extra)
 
 
 async def live_class(http: httpx.AsyncClient) -> str:
@@ -102,11 +98,7 @@ async def test_a_second_serve_on_a_busy_port_leaves_the_running_ones_class_alone
 def test_serve_refuses_a_postgresql_schema_behind_the_code(tmp_path: Path) -> None:
     async def scenario() -> None:
         async with scratch_postgres_database("lc_behind") as url:
-            env = cli_env(
-                LIVECLASS_DATABASE_URL=url,
-                LIVECLASS_JWT_SECRET=TEST_SECRET,
-                LIVECLASS_SECRET_KEY=TEST_SECRET,
-            )
+            env = server_env(url)
             empty = await asyncio.to_thread(liveclass, tmp_path, "serve", "--port", "1", env=env)
             assert empty.returncode == 2, empty.stderr
             assert "revision none" in empty.stderr
@@ -124,11 +116,7 @@ def test_serve_refuses_a_postgresql_schema_behind_the_code(tmp_path: Path) -> No
 
 
 def test_serve_names_a_postgresql_database_that_does_not_exist(tmp_path: Path) -> None:
-    env = cli_env(
-        LIVECLASS_DATABASE_URL="postgresql+asyncpg://postgres@127.0.0.1/lc_no_such_database",
-        LIVECLASS_JWT_SECRET=TEST_SECRET,
-        LIVECLASS_SECRET_KEY=TEST_SECRET,
-    )
+    env = server_env("postgresql+asyncpg://postgres@127.0.0.1/lc_no_such_database")
     done = liveclass(tmp_path, "serve", "--port", "1", env=env)
     if "refused" in done.stderr:
         pytest.skip("PostgreSQL is not running here")
@@ -162,20 +150,20 @@ async def test_a_server_on_an_unmigrated_database_is_not_ready(
 
 @pytest.mark.slow
 def test_a_database_down_at_start_is_reported_once_not_every_poll(tmp_path: Path) -> None:
-    env = cli_env(
-        LIVECLASS_DATABASE_URL=f"postgresql+asyncpg://postgres@127.0.0.1:{free_port()}/none",
-        LIVECLASS_JWT_SECRET=TEST_SECRET,
-        LIVECLASS_SECRET_KEY=TEST_SECRET,
+    env = server_env(
+        f"postgresql+asyncpg://postgres@127.0.0.1:{free_port()}/none",
         LIVECLASS_WEBHOOK_POLL_SECONDS="0.05",
     )
     with serve_process(tmp_path, env) as running:
         ready = httpx.get(f"{running.url}/readyz", timeout=10)
         assert ready.status_code == 503
-        deadline = time.monotonic() + 20
-        while "webhook worker: pass failed" not in running.output():
-            assert time.monotonic() < deadline, running.output()
-            time.sleep(0.1)
-        time.sleep(1)  # twenty more polls, which must stay silent
+        wait_until_sync(
+            lambda: "webhook worker: pass failed" in running.output(),
+            within=20,
+            what="the worker's first failed pass logged",
+        )
+        # Silence is what is tested: a quiet second, twenty more polls, must log nothing.
+        time.sleep(1)
         output = running.output()
     for worker in ("webhook worker", "outbound delivery worker", "reminder worker"):
         assert output.count(f"{worker}: ") == 1, (worker, output)
@@ -198,10 +186,7 @@ async def test_a_500_is_logged_once_in_json_without_colour(tmp_path: Path) -> No
             "error": {"code": "internal", "message": "internal error"},
         }
         rid = failed.headers["x-request-id"]
-        deadline = time.monotonic() + 10
-        while rid not in running.output():
-            assert time.monotonic() < deadline
-            await asyncio.sleep(0.1)
+        await wait_until(lambda: rid in running.output(), within=10, what="the 500 logged")
         output = running.output()
     entries = [json.loads(line) for line in output.splitlines()]  # every line is JSON
     errors = [e for e in entries if e["level"] == "ERROR"]

@@ -27,9 +27,9 @@ from scripts.bench.fanout import LIVECLASS_ENV, NODE_DIR, SECRET, npm_install, r
 from scripts.bench.realtime import prepare, token
 from server.app import create_app
 from server.auth import Role
-from server.fakes.serving import serve_asgi
 from server.migrate import upgrade
 from server.settings import Settings
+from tests.fakes.serving import serve_asgi
 
 PACKAGES = ("uvicorn", "websockets", "engineio", "socketio", "server", "asyncio", "sqlalchemy")
 

@@ -27,10 +27,10 @@ from scripts.benchlib import cpu_of, percentiles, scratch_postgres, servers
 from server.auth import Role, issue_token
 from server.db import Database
 from server.db.tables import webhook_events
-from server.fakes.serving import serve_asgi
-from server.fakes.zoom import create_fake_zoom
-from server.fakes.zoom_webhooks import ZoomMeetingFacts, ZoomParticipant, ZoomWebhookSender
 from server.settings import Settings
+from tests.fakes.serving import serve_asgi
+from tests.fakes.zoom import create_fake_zoom
+from tests.fakes.zoom_webhooks import ZoomMeetingFacts, ZoomParticipant, ZoomWebhookSender
 
 SECRET = "bench-secret-that-is-long-enough-for-hs256-0123456789"
 WEBHOOK_SECRET = "bench-zoom-webhook-secret"

@@ -142,6 +142,9 @@ async def test_role_matrix(platform: Platform, name: str) -> None:
 async def test_the_list_never_leaks_other_courses_or_orgs(platform: Platform) -> None:
     who = await people(platform)
     created = await platform.schedule()
+    own = await platform.call("GET", "/api/live-classes", platform.students[0])
+    assert created["id"] in own.text  # where it belongs, the list shows it
     for role in ("student_of_other_course", "mentor_of_other_course", "admin_of_other_org"):
         listing = await platform.call("GET", "/api/live-classes", who[role])
+        assert listing.status_code == 200, listing.text  # a refusal would hide nothing
         assert created["id"] not in listing.text

@@ -10,6 +10,7 @@ import jwt
 import pytest
 
 from server.auth import Role, issue_token
+from tests.support.bounds import PAGE_LIMIT_MAX
 from tests.support.platform import Platform
 
 START = datetime(2032, 3, 1, 9, tzinfo=UTC)
@@ -158,7 +159,14 @@ async def test_huge_bodies_are_refused_with_or_without_a_length(platform: Platfo
 
 @pytest.mark.parametrize(
     "query",
-    ["limit=0", "limit=101", "offset=-1", "limit=ten", "status=paused", "from=yesterday"],
+    [
+        "limit=0",
+        f"limit={PAGE_LIMIT_MAX + 1}",
+        "offset=-1",
+        "limit=ten",
+        "status=paused",
+        "from=yesterday",
+    ],
 )
 async def test_bad_list_parameters(platform: Platform, query: str) -> None:
     response = await platform.call("GET", f"/api/live-classes?{query}", platform.mentor)

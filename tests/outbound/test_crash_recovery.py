@@ -7,7 +7,6 @@ leased attempt again (same ``webhook-id``) and delivers the rest in order.
 
 from __future__ import annotations
 
-import asyncio
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -15,10 +14,9 @@ import httpx
 import pytest
 
 from server.auth import Role
-from tests.support.backends import TEST_SECRET, Backend
-from tests.support.processes import cli_env, liveclass, serve_process
+from tests.support.backends import Backend
+from tests.support.processes import bearer, fresh_database, migrated_server_env, serve_process
 from tests.support.webhook_receiver import Receiver
-from tests.webhooks.test_crash_recovery import fresh_database, token
 
 T0 = datetime.now(UTC) + timedelta(days=2)
 
@@ -28,18 +26,15 @@ async def test_deliveries_survive_a_kill_9(
     backend: Backend, tmp_path: Path, receiver: Receiver
 ) -> None:
     async with fresh_database(backend, tmp_path) as database_url:
-        env = cli_env(
-            LIVECLASS_DATABASE_URL=database_url,
-            LIVECLASS_JWT_SECRET=TEST_SECRET,
-            LIVECLASS_SECRET_KEY=TEST_SECRET,
+        env = await migrated_server_env(
+            database_url,
+            tmp_path,
             LIVECLASS_WEBHOOK_ALLOW_PRIVATE_TARGETS="true",
             LIVECLASS_OUTBOUND_WEBHOOK_POLL_SECONDS="0.05",
             LIVECLASS_OUTBOUND_WEBHOOK_TIMEOUT_SECONDS="3",
         )
-        migrated = await asyncio.to_thread(liveclass, tmp_path, "migrate", env=env)
-        assert migrated.returncode == 0, migrated.stderr
-        admin = token("admin", Role.ADMIN)
-        mentor = token("m1", Role.MENTOR)
+        admin = bearer("admin", Role.ADMIN)
+        mentor = bearer("m1", Role.MENTOR)
 
         with serve_process(tmp_path, env, name="a") as a:
             async with httpx.AsyncClient(base_url=a.url, timeout=30) as http:

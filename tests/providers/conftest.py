@@ -7,12 +7,12 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from server.fakes.google import FakeGoogle, create_fake_google
-from server.fakes.zoom import FakeZoom, create_fake_zoom
 from server.providers.credentials import InMemoryCredentialStore
 from server.providers.google_meet import ConferencePolling, GoogleClient
 from server.providers.transport import ProviderTransport, RetryPolicy
 from server.providers.zoom import ZoomClient, zoom_daily_limit
+from tests.fakes.google import FakeGoogle, create_fake_google
+from tests.fakes.zoom import FakeZoom, create_fake_zoom
 from tests.support.servers import serve_asgi
 
 

@@ -15,8 +15,8 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from server.errors import Unauthorized
-from server.fakes.zoom_webhooks import ZoomMeetingFacts, ZoomParticipant, ZoomWebhookSender
 from server.providers.zoom_webhooks import sign, url_validation_response, verify_signature
+from tests.fakes.zoom_webhooks import ZoomMeetingFacts, ZoomParticipant, ZoomWebhookSender
 from tests.support.servers import serve_asgi
 
 from .conftest import Sleeps

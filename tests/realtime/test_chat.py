@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import asyncio
+
+from tests.support.bounds import rate
 from tests.support.platform import Platform
 from tests.support.sockets import connected, live_class
 
@@ -66,3 +69,35 @@ async def test_a_joined_socket_chats_only_while_the_rules_allow_it(platform: Pla
         await host.wait_for("chat:message", lambda d: d["message"]["text"] == "last")
         seen = [d["message"]["text"] for d in host.received("chat:message")]
         assert seen == ["first", "back on", "last"]
+
+
+async def test_the_same_client_id_racing_from_two_sockets_stores_one_message(
+    platform: Platform,
+) -> None:
+    """A client retrying on a second connection while the first send is still in flight."""
+    class_id = await live_class(platform)
+    student = platform.students[0]
+    copies = rate(platform.server.settings.rate_limit_chat).amount  # every copy within the limit
+    async with connected(platform.server.url, platform.mentor, student, student) as (
+        host,
+        first,
+        second,
+    ):
+        for client in (host, first, second):
+            await client.join(class_id)
+        send = {"class_id": class_id, "text": "only once", "client_id": "retry-1"}
+        acks = await asyncio.gather(
+            *((first, second)[i % 2].call("chat:send", send) for i in range(copies))
+        )
+        assert all(ack["ok"] for ack in acks), acks
+        ids = {ack["message"]["id"] for ack in acks}
+        assert len(ids) == 1, acks  # every ack names the one stored message
+
+        # The host's next message arrives after any broadcast of the raced one.
+        await host.ok("chat:send", {"class_id": class_id, "text": "after"})
+        await host.wait_for("chat:message", lambda d: d["message"]["text"] == "after")
+        broadcast = [d["message"]["id"] for d in host.received("chat:message")]
+        assert broadcast == [*ids, broadcast[-1]]
+    history = await platform.call("GET", f"/api/live-classes/{class_id}/chat", platform.mentor)
+    stored = [(m["id"], m["text"]) for m in history.json()["data"]]
+    assert stored == [(next(iter(ids)), "only once"), (broadcast[-1], "after")]

@@ -9,7 +9,6 @@ test's own scratch database is touched.
 
 from __future__ import annotations
 
-import asyncio
 import secrets
 from typing import Any
 
@@ -20,6 +19,7 @@ from tests.support.backends import PG_HOST, PG_USER, Backend
 from tests.support.platform import Platform
 from tests.support.servers import serve_app
 from tests.support.sockets import Client, connected, live_class
+from tests.support.waiting import wait_until
 
 UNAVAILABLE_ACK = {
     "ok": False,
@@ -93,11 +93,10 @@ async def test_dropped_connections_give_clear_errors_and_recover_without_restart
                 finally:
                     await drop_connections(database, refuse_new=False)
 
-                async with asyncio.timeout(30):
-                    while True:
-                        if (await platform.http.get("/readyz")).status_code == 200:
-                            break
-                        await asyncio.sleep(0.2)
+                async def ready_again() -> bool:
+                    return (await platform.http.get("/readyz")).status_code == 200
+
+                await wait_until(ready_again, within=30, what="/readyz after the outage")
                 text, ack = await chat(pupil, class_id)
                 assert ack["ok"] is True, ack
                 await host.wait_for("chat:message", lambda d: d["message"]["text"] == text)

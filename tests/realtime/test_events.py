@@ -9,6 +9,7 @@ from typing import Any
 
 from tests.support.platform import Platform
 from tests.support.sockets import connected, live_class
+from tests.support.waiting import wait_until
 
 
 async def test_chat_idempotency_and_delete(platform: Platform) -> None:
@@ -181,11 +182,14 @@ async def test_hands_reactions_resources(platform: Platform) -> None:
                 for e in ["👍", "👍", "🎉"]
             )
         )
-        await asyncio.sleep(0.6)  # two batch windows
-        totals: Counter[str] = Counter()
-        for burst in host.received("reaction:burst"):
-            totals.update(burst["counts"])
-        assert totals == {"👍": 2, "🎉": 1}
+
+        def totals() -> Counter[str]:
+            counted: Counter[str] = Counter()
+            for burst in host.received("reaction:burst"):
+                counted.update(burst["counts"])
+            return counted
+
+        await wait_until(lambda: totals() == {"👍": 2, "🎉": 1}, within=10, what="reaction bursts")
 
         shared = await host.ok(
             "resource:share",

@@ -8,6 +8,7 @@ import pytest
 import socketio
 
 from server.auth import Role
+from tests.support.bounds import rate
 from tests.support.platform import Platform
 from tests.support.sockets import Client, connected, live_class
 
@@ -231,30 +232,34 @@ async def test_lobby_chat_ended_and_cancelled(platform: Platform) -> None:
 
 async def test_rate_limits(platform: Platform) -> None:
     class_id = await live_class(platform)
+    settings = platform.server.settings
+    chat, questions = rate(settings.rate_limit_chat), rate(settings.rate_limit_questions)
+    reactions = rate(settings.rate_limit_reactions)
     async with connected(platform.server.url, platform.mentor, platform.students[0]) as (
         host,
         pupil,
     ):
-        for i in range(5):
+        for i in range(chat.amount):
             await pupil.ok("chat:send", {"class_id": class_id, "text": f"m{i}"})
-        limited = await pupil.call("chat:send", {"class_id": class_id, "text": "m5"})
+        limited = await pupil.call("chat:send", {"class_id": class_id, "text": "one too many"})
         assert limited["error"]["code"] == "rate_limited"
-        for i in range(3):
+        for i in range(questions.amount):
             await pupil.ok("question:ask", {"class_id": class_id, "text": f"q{i}"})
         assert (await pupil.call("question:ask", {"class_id": class_id, "text": "q"}))["error"][
             "code"
         ] == "rate_limited"
-        for _ in range(10):
+        for _ in range(reactions.amount):
             await pupil.ok("reaction:send", {"class_id": class_id, "emoji": "👏"})
         assert (await pupil.call("reaction:send", {"class_id": class_id, "emoji": "👏"}))["error"][
             "code"
         ] == "rate_limited"
-        for i in range(12):  # hosts are not limited
+        hosts_sent = 2 * chat.amount + 2  # hosts are not limited
+        for i in range(hosts_sent):
             await host.ok("chat:send", {"class_id": class_id, "text": f"h{i}"})
         history = await platform.call(
             "GET", f"/api/live-classes/{class_id}/chat?limit=100", platform.mentor
         )
-        assert history.json()["count"] == 17
+        assert history.json()["count"] == chat.amount + hosts_sent
 
 
 async def test_bad_token_is_refused(platform: Platform) -> None:

@@ -12,10 +12,12 @@ from typing import Any
 import orjson
 
 from server.realtime.packets import MAX_DEPTH, TRANSPORT_MAX_BYTES, refusal
+from server.settings import Settings
 from tests.support.platform import Platform
 from tests.support.sockets import Client, connected, live_class
 
-EVENT_LIMIT = 65_536  # LIVECLASS_SOCKET_MAX_EVENT_BYTES's default, which the test server keeps
+# The settings' default: the unit tests below need no server to read it from.
+EVENT_LIMIT: int = Settings.model_fields["socket_max_event_bytes"].default
 
 
 async def call_raw(client: Client, event: str, payload_json: str) -> Any:
@@ -50,15 +52,16 @@ async def test_deep_and_huge_events_get_bad_request_and_change_nothing(
         await sender.join(class_id)
         await bystander.join(class_id)
         before = (await sender.ok("class:resync", {"class_id": class_id, "after_seq": 0}))["seq"]
+        limit = platform.server.settings.socket_max_event_bytes
 
         assert_refused(await call_raw(sender, "chat:send", nested(5000, class_id)), "nested")
         assert_refused(
             await call_raw(sender, "chat:send", nested(MAX_DEPTH + 1, class_id)), "nested"
         )
-        huge = orjson.dumps({"class_id": class_id, "text": "x" * (EVENT_LIMIT + 1)}).decode()
-        assert_refused(await call_raw(sender, "chat:send", huge), f"larger than {EVENT_LIMIT}")
+        huge = orjson.dumps({"class_id": class_id, "text": "x" * (limit + 1)}).decode()
+        assert_refused(await call_raw(sender, "chat:send", huge), f"larger than {limit}")
         # Multi-byte characters count as the bytes they take.
-        wide = orjson.dumps({"class_id": class_id, "text": "é" * (EVENT_LIMIT // 2)}).decode()
+        wide = orjson.dumps({"class_id": class_id, "text": "é" * (limit // 2)}).decode()
         assert_refused(await call_raw(sender, "chat:send", wide), "larger than")
 
         # Within the depth limit the event is parsed and judged by its schema as usual.

@@ -17,6 +17,7 @@ from server.auth import Role
 from server.db import Database
 from server.realtime.presence import Presence
 from server.schemas.common import UserRef
+from tests.support.bounds import PAGE_LIMIT_MAX
 from tests.support.clock import FakeClock
 from tests.support.platform import Person, Platform
 from tests.support.processes import cli_env, serve_process
@@ -239,7 +240,7 @@ async def test_participants_route_is_paged(platform: Platform) -> None:
     rest = (await platform.call("GET", path + "?limit=2&offset=2", crowd[1])).json()
     assert [p["user"]["id"] for p in rest["data"]] == [crowd[1].user_id, crowd[2].user_id]
     assert set(rest["data"][0]) == {"user", "online", "first_joined_at", "last_seen_at"}
-    too_many = await platform.call("GET", path + "?limit=101", crowd[1])
+    too_many = await platform.call("GET", f"{path}?limit={PAGE_LIMIT_MAX + 1}", crowd[1])
     assert too_many.status_code == 400 and too_many.json()["error"]["code"] == "bad_request"
 
 

@@ -89,7 +89,7 @@ class Participant:
                 if not page["more"]:
                     break
             synced_at = self.last
-            await asyncio.sleep(stay)
+            await asyncio.sleep(stay)  # the session's length is the scenario, not a settle time
         finally:
             await sio.disconnect()
         after = sorted(s for s in live if s > synced_at)
@@ -110,7 +110,7 @@ async def chat_until(host: Any, class_id: str, stop: asyncio.Event) -> int:
     while loop.time() < deadline:
         await host.ok("chat:send", {"class_id": class_id, "text": f"m{sent}"})
         sent += 1
-        await asyncio.sleep(CHAT_EVERY)
+        await asyncio.sleep(CHAT_EVERY)  # the host's pace is the scenario
     stop.set()
     return sent
 

@@ -19,6 +19,7 @@ from tests.support.platform import Platform
 from tests.support.redis_server import own_redis
 from tests.support.servers import LiveServer, serve_app
 from tests.support.sockets import Client, connected, live_class
+from tests.support.waiting import wait_until
 
 
 async def readiness(server: LiveServer) -> httpx.Response:
@@ -27,11 +28,10 @@ async def readiness(server: LiveServer) -> httpx.Response:
 
 
 async def wait_ready(server: LiveServer, ready: bool, within: float = 60) -> None:
-    async with asyncio.timeout(within):
-        while True:
-            if (await readiness(server)).status_code == (200 if ready else 503):
-                return
-            await asyncio.sleep(0.1)
+    async def answers() -> bool:
+        return (await readiness(server)).status_code == (200 if ready else 503)
+
+    await wait_until(answers, within=within, what=f"/readyz {'ready' if ready else 'not ready'}")
 
 
 async def crosses(sender: Client, receiver: Client, class_id: str, within: float) -> bool:

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
-
+from server.services.classroom import RESYNC_PAGE
 from tests.support.platform import Platform
 from tests.support.sockets import Client, connected, live_class
 
@@ -70,7 +69,7 @@ async def test_pages_reset_and_redaction(platform: Platform) -> None:
         assert mine["events"][2]["data"]["poll"]["correct"] is None
         assert theirs["events"][2]["data"]["poll"]["correct"] == [0]
         # Live broadcasts equal the replay, for each viewer.
-        await asyncio.sleep(0.2)
+        await pupil.wait_for("poll:opened")
         live = [
             (n, d)
             for n, d in pupil.events
@@ -83,10 +82,10 @@ async def test_pages_reset_and_redaction(platform: Platform) -> None:
         latest = await pupil.ok("class:resync", {"class_id": class_id, "after_seq": theirs["seq"]})
         assert latest == {"ok": True, "events": [], "seq": theirs["seq"], "more": False}
 
-        for i in range(505):
+        for i in range(RESYNC_PAGE + 5):
             await host.ok("chat:send", {"class_id": class_id, "text": f"n{i}"})
         page = await pupil.ok("class:resync", {"class_id": class_id, "after_seq": start})
-        assert len(page["events"]) == 500 and page["more"] is True
+        assert len(page["events"]) == RESYNC_PAGE and page["more"] is True
         last = page["events"][-1]["data"]["seq"]
         rest = await pupil.ok("class:resync", {"class_id": class_id, "after_seq": last})
         assert rest["more"] is False

@@ -20,6 +20,7 @@ from server.services.attendance import open_interval
 from tests.support.platform import Platform
 from tests.support.servers import serve_app
 from tests.support.sockets import Client, connected, live_class
+from tests.support.waiting import wait_until
 
 
 async def test_unexpected_error_is_internal(
@@ -64,7 +65,8 @@ async def test_flooding_client_only_slows_itself(platform: Platform) -> None:
         await asyncio.wait_for(done.wait(), 30)
         codes = {a["error"]["code"] for a in acks if not a["ok"]}
         assert codes <= {"rate_limited"}
-        assert all(a["votes"] == 1 for a in acks if a["ok"])
+        counted = [a["votes"] for a in acks if a["ok"]]
+        assert counted and set(counted) == {1}  # one vote, however often it is sent
 
 
 async def test_disconnect_mid_operation(platform: Platform) -> None:
@@ -73,13 +75,21 @@ async def test_disconnect_mid_operation(platform: Platform) -> None:
         await host.join(class_id)
         leaver = Client(platform.students[0])
         await leaver.connect(platform.server.url)
-        for i in range(5):
+        await leaver.ok("chat:send", {"class_id": class_id, "text": "bye 0"})
+        for i in range(1, 5):  # no acks awaited: the socket closes with these in flight
             await leaver.sio.emit("chat:send", {"class_id": class_id, "text": f"bye {i}"})
         await leaver.close()
-        await asyncio.sleep(0.5)
-        stored = await platform.call("GET", f"/api/live-classes/{class_id}/chat", platform.mentor)
-        texts = [m["text"] for m in stored.json()["data"]]
-        assert texts == [d["message"]["text"] for d in host.received("chat:message")]
+        stored: list[str] = []
+
+        async def stored_is_what_the_host_saw() -> bool:
+            got = await platform.call("GET", f"/api/live-classes/{class_id}/chat", platform.mentor)
+            stored[:] = [m["text"] for m in got.json()["data"]]
+            return stored == [d["message"]["text"] for d in host.received("chat:message")]
+
+        # Whatever of the unacknowledged sends the server handled, it broadcast as stored.
+        await wait_until(stored_is_what_the_host_saw, within=10, what="chat stored = chat seen")
+        assert stored[0] == "bye 0"
+        assert set(stored) <= {f"bye {i}" for i in range(5)}
 
 
 async def test_hands_survive_a_restart(platform: Platform) -> None:

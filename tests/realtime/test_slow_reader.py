@@ -6,13 +6,13 @@ import asyncio
 import os
 import socket
 import struct
-from collections.abc import Callable
 from urllib.parse import urlsplit
 
 import socketio
 
 from tests.support.fanout_gate import GateServer
 from tests.support.servers import serve_asgi
+from tests.support.waiting import wait_until
 
 LIMIT = 256 * 1024
 
@@ -48,15 +48,6 @@ async def open_stalled_socket(url: str) -> socket.socket:
     return raw
 
 
-async def wait_until(check: Callable[[], bool], within: float = 30) -> None:
-    """Poll server-side state (it has no event to wait on) until ``check`` holds."""
-    async with asyncio.timeout(within):
-        while True:
-            if check():
-                return
-            await asyncio.sleep(0.05)
-
-
 async def test_stalled_reader_is_cut_off_and_the_room_goes_on() -> None:
     gate = GateServer(max_unsent_bytes=LIMIT)
     async with serve_asgi(gate.app, lifespan="off") as url:
@@ -66,16 +57,20 @@ async def test_stalled_reader_is_cut_off_and_the_room_goes_on() -> None:
         reader.on("seq", lambda data: seen.append(data["i"]))
         try:
             await reader.connect(url, transports=["websocket"], wait_timeout=10)
-            await wait_until(lambda: len(gate.sio.eio.sockets) == 2)
+            await wait_until(
+                lambda: len(gate.sio.eio.sockets) == 2, within=30, what="both connected"
+            )
             count, size = 2000, 4000  # 8 MB for each client, far past the limit
             assert (await reader.call("blast", {"count": count, "size": size, "pause_every": 50}))[
                 "started"
             ]
-            await wait_until(lambda: len(seen) == count)
+            await wait_until(lambda: len(seen) == count, within=30, what="every frame read")
             assert seen == list(range(count))
             assert gate.slow_disconnects() == 1
             # The stalled socket is gone, with whatever it had not read.
-            await wait_until(lambda: len(gate.sio.eio.sockets) == 1)
+            await wait_until(
+                lambda: len(gate.sio.eio.sockets) == 1, within=30, what="the stalled one cut off"
+            )
             assert len(gate.sio.manager.rooms["/"]["all"]) == 1
         finally:
             stalled.close()
@@ -88,6 +83,6 @@ async def test_stalled_reader_is_cut_off_and_the_room_goes_on() -> None:
         await again.connect(url, transports=["websocket"], wait_timeout=10)
         try:
             await again.call("final", {})
-            await wait_until(lambda: got == [{}], within=10)
+            await wait_until(lambda: got == [{}], within=10, what="the final event")
         finally:
             await again.disconnect()

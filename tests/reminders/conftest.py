@@ -17,7 +17,7 @@ import pytest
 import pytest_asyncio
 from aiosmtpd.controller import Controller
 
-from server.fakes.serving import free_port
+from tests.fakes.serving import free_port
 from tests.support.backends import Backend
 from tests.support.clock import FakeClock
 from tests.support.platform import Platform

@@ -87,4 +87,4 @@ class GateServer:
             if i % BINARY_EVERY == BINARY_EVERY // 2:
                 await self.fanout.emit("bin", {"after": i, "blob": bytes([i % 256]) * 16}, ROOM)
             if pause_every and i % pause_every == pause_every - 1:
-                await asyncio.sleep(0.002)
+                await asyncio.sleep(0.002)  # pacing the sender is the scenario: let readers drain

@@ -11,7 +11,6 @@ on it, as two processes of one deployment would, and share one clock
 
 from __future__ import annotations
 
-import asyncio
 import secrets
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
@@ -26,13 +25,14 @@ from sqlalchemy import select
 from server.app import Runtime
 from server.db import Database
 from server.db.tables import google_channels, webhook_events
-from server.fakes.google import FakeGoogle, create_fake_google
 from server.migrate import upgrade_async
+from tests.fakes.google import FakeGoogle, create_fake_google
 
 from .backends import Backend, scratch_postgres_database
 from .clock import FakeClock
 from .platform import Platform
 from .servers import LiveServer, serve_app, serve_asgi
+from .waiting import wait_until
 
 __all__ = ["GoogleWorld", "google_world"]
 
@@ -90,21 +90,25 @@ class GoogleWorld:
 
     async def wait_for(self, **where: Any) -> dict[str, Any]:
         """The one inbox row matching ``where`` (column values), once there is (10 s at most)."""
-        async with asyncio.timeout(10):
-            while True:
-                rows = await self.events(**where)
-                if len(rows) == 1:
-                    return rows[0]
-                await asyncio.sleep(0.02)
+        rows: list[dict[str, Any]] = []
+
+        async def one() -> bool:
+            rows[:] = await self.events(**where)
+            return len(rows) == 1
+
+        await wait_until(one, within=10, what=f"one inbox row with {where}")
+        return rows[0]
 
     async def settled(self, **where: Any) -> dict[str, Any]:
         """The one inbox row matching ``where`` once a worker finished with it (10 s at most)."""
-        async with asyncio.timeout(10):
-            while True:
-                row = await self.wait_for(**where)
-                if row["status"] in FINISHED:
-                    return row
-                await asyncio.sleep(0.02)
+        rows: list[dict[str, Any]] = []
+
+        async def finished() -> bool:
+            rows[:] = await self.events(**where)
+            return len(rows) == 1 and rows[0]["status"] in FINISHED
+
+        await wait_until(finished, within=10, what=f"the inbox row with {where} finished")
+        return rows[0]
 
     async def open_channel(self, org_id: str) -> dict[str, Any]:
         """The organization's first ``channel.open`` job done, and the channel at the fake."""

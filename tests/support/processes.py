@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import subprocess
 import sys
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -15,12 +15,24 @@ from typing import Any
 import httpx
 
 from server.auth import Role, issue_token
-from server.fakes.serving import free_port
 from server.settings import Settings
+from tests.fakes.serving import free_port
 
-from .backends import TEST_SECRET
+from .backends import TEST_SECRET, Backend, scratch_postgres_database
+from .waiting import wait_until_sync
 
-__all__ = ["ServeProcess", "bearer", "cli_env", "free_port", "liveclass", "serve_process"]
+__all__ = [
+    "ServeProcess",
+    "bearer",
+    "cli_env",
+    "free_port",
+    "fresh_database",
+    "liveclass",
+    "migrated_server_env",
+    "serve_process",
+    "server_env",
+    "start_cli",
+]
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -32,6 +44,34 @@ def cli_env(**values: str) -> dict[str, str]:
         part for part in (str(REPO), os.environ.get("PYTHONPATH", "")) if part
     )
     env.update(values)
+    return env
+
+
+def server_env(database_url: str, **values: str) -> dict[str, str]:
+    """:func:`cli_env` for a server on ``database_url`` signing with ``TEST_SECRET``."""
+    return cli_env(
+        LIVECLASS_DATABASE_URL=database_url,
+        LIVECLASS_JWT_SECRET=TEST_SECRET,
+        LIVECLASS_SECRET_KEY=TEST_SECRET,
+        **values,
+    )
+
+
+@asynccontextmanager
+async def fresh_database(backend: Backend, folder: Path) -> AsyncIterator[str]:
+    """The URL of an empty database of ``backend`` that separate processes can share."""
+    if backend.name == "sqlite":
+        yield f"sqlite+aiosqlite:///{folder / 'crash.db'}"
+    else:
+        async with scratch_postgres_database("lc_crash") as url:
+            yield url
+
+
+async def migrated_server_env(database_url: str, folder: Path, **values: str) -> dict[str, str]:
+    """:func:`server_env`, after ``liveclass migrate`` has brought the database up to date."""
+    env = server_env(database_url, **values)
+    migrated = await asyncio.to_thread(liveclass, folder, "migrate", env=env)
+    assert migrated.returncode == 0, migrated.stderr
     return env
 
 
@@ -66,33 +106,39 @@ class ServeProcess:
         return self.log.read_text(encoding="utf-8")
 
 
-@contextmanager
-def serve_process(
-    cwd: Path, env: dict[str, str], *, name: str = "serve", port: int | None = None
-) -> Iterator[ServeProcess]:
-    """``liveclass serve`` until ``/healthz`` answers (30 s at most); killed on exit if alive."""
-    port = port or free_port()
+def start_cli(
+    cwd: Path, env: dict[str, str], command: str, *, name: str, port: int
+) -> ServeProcess:
+    """``liveclass COMMAND --port PORT`` in the background, its output in ``cwd/NAME.log``."""
     log_path = cwd / f"{name}.log"
     with log_path.open("w", encoding="utf-8") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "server.cli", "serve", "--port", str(port)],
+            [sys.executable, "-m", "server.cli", command, "--port", str(port)],
             cwd=cwd,
             env=env,
             stdout=log,
             stderr=subprocess.STDOUT,
         )
-    running = ServeProcess(process, f"http://127.0.0.1:{port}", log_path)
+    return ServeProcess(process, f"http://127.0.0.1:{port}", log_path)
+
+
+@contextmanager
+def serve_process(
+    cwd: Path, env: dict[str, str], *, name: str = "serve", port: int | None = None
+) -> Iterator[ServeProcess]:
+    """``liveclass serve`` until ``/healthz`` answers (30 s at most); killed on exit if alive."""
+    running = start_cli(cwd, env, "serve", name=name, port=port or free_port())
+    process = running.process
+
+    def healthy() -> bool:
+        assert process.poll() is None, running.output()
+        try:
+            return httpx.get(f"{running.url}/healthz", timeout=2).status_code == 200
+        except httpx.TransportError:
+            return False
+
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            assert process.poll() is None, running.output()
-            try:
-                if httpx.get(f"{running.url}/healthz", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline, "no /healthz within 30 s"
-            time.sleep(0.1)
+        wait_until_sync(healthy, within=30, what=f"/healthz of {name}")
         yield running
     finally:
         if process.poll() is None:

@@ -6,8 +6,8 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
-from server.fakes.google import FakeGoogle, create_fake_google
-from server.fakes.zoom import FakeZoom, create_fake_zoom
+from tests.fakes.google import FakeGoogle, create_fake_google
+from tests.fakes.zoom import FakeZoom, create_fake_zoom
 
 from .backends import Backend
 from .processes import free_port

@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -17,7 +16,9 @@ from pathlib import Path
 import pytest
 import redis
 
-from server.fakes.serving import free_port
+from tests.fakes.serving import free_port
+
+from .waiting import wait_until_sync
 
 __all__ = ["OwnRedis", "own_redis"]
 
@@ -50,17 +51,17 @@ class OwnRedis:
             stderr=subprocess.DEVNULL,
         )
         client = redis.Redis.from_url(self.url, socket_timeout=1)
-        deadline = time.monotonic() + 10
+        process = self._process
+
+        def answers() -> bool:
+            assert process.poll() is None, "redis-server exited at start"
+            try:
+                return bool(client.ping())
+            except redis.RedisError:
+                return False
+
         try:
-            while True:
-                try:
-                    if client.ping():
-                        return
-                except redis.RedisError:
-                    pass
-                assert self._process.poll() is None, "redis-server exited at start"
-                assert time.monotonic() < deadline, "redis-server did not answer within 10 s"
-                time.sleep(0.05)
+            wait_until_sync(answers, within=10, what="redis-server answering")
         finally:
             client.close()
 

@@ -8,9 +8,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from server.app import Runtime, create_app, runtime_of
-from server.fakes.serving import serve_asgi
 from server.providers.base import MeetingProvider
 from server.settings import Settings
+from tests.fakes.serving import serve_asgi
 
 __all__ = ["LiveServer", "serve_app", "serve_asgi"]
 

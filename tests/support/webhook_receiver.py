@@ -20,7 +20,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from server.fakes.serving import free_port, serve_asgi
+from tests.fakes.serving import free_port, serve_asgi
 
 __all__ = ["Delivery", "Receiver", "running_receiver"]
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import re
 import secrets
 from dataclasses import dataclass
@@ -12,10 +11,11 @@ from typing import Any
 from sqlalchemy import select
 
 from server.db.tables import webhook_events
-from server.fakes.zoom_webhooks import ZoomMeetingFacts, ZoomWebhookSender
+from tests.fakes.zoom_webhooks import ZoomMeetingFacts, ZoomWebhookSender
 
 from .backends import ZOOM_WEBHOOK_SECRET
 from .platform import Platform
+from .waiting import wait_until
 
 __all__ = ["ZoomDriver"]
 
@@ -61,10 +61,12 @@ class ZoomDriver:
         """The event's row once the worker finished with it (10 s at most)."""
         db = self.platform.server.state.ctx.db
         query = select(webhook_events).where(webhook_events.c.id == event_id)
-        async with asyncio.timeout(10):
-            while True:
-                async with db.read() as conn:
-                    row = (await conn.execute(query)).mappings().one()
-                if row["status"] in FINISHED:
-                    return dict(row)
-                await asyncio.sleep(0.02)
+        found: dict[str, Any] = {}
+
+        async def finished() -> bool:
+            async with db.read() as conn:
+                found.update((await conn.execute(query)).mappings().one())
+            return found["status"] in FINISHED
+
+        await wait_until(finished, within=10, what=f"webhook event {event_id} finished")
+        return found

@@ -12,6 +12,7 @@ from server.domain.polls import Ballot, check_choice, tally
 from server.errors import BadRequest
 from server.realtime.coalesce import Coalescer
 from server.services.visibility import participant_event, sees_tally
+from tests.support.waiting import wait_until
 
 
 @pytest.mark.parametrize(
@@ -105,12 +106,13 @@ async def test_coalescer_rate_and_final_state() -> None:
 
     batch: Coalescer[int] = Coalescer(flush, interval=0.1)
     began = loop.time()
-    while loop.time() - began < 0.5:
+    while loop.time() - began < 0.5:  # a steady stream for five intervals: the pace under test
         state["n"] += 1
         batch.add("c", state["n"])
         await asyncio.sleep(0.005)
-    await asyncio.sleep(0.25)
-    assert sum(n for _, n, _ in flushes) == state["n"]
+    await wait_until(
+        lambda: sum(n for _, n, _ in flushes) == state["n"], within=5, what="every item flushed"
+    )
     assert flushes[-1][2] == state["n"]  # the last batch saw the final state
     gaps = [b[0] - a[0] for a, b in itertools.pairwise(flushes)]
     assert min(gaps) >= 0.095 and len(flushes) <= 7
@@ -126,8 +128,8 @@ async def test_coalescer_survives_a_failing_flush() -> None:
 
     batch: Coalescer[str] = Coalescer(flush, interval=0.01)
     batch.add("c", "a")
-    await asyncio.sleep(0.005)
+    await wait_until(lambda: len(calls) == 1, within=5, what="the failing flush")
     batch.add("c", "b")
-    await asyncio.sleep(0.05)
+    await wait_until(lambda: len(calls) == 2, within=5, what="the next flush")
     assert calls == [["a"], ["b"]]
     await batch.close()

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from server.fakes.zoom_webhooks import ZoomParticipant
+from tests.fakes.zoom_webhooks import ZoomParticipant
 from tests.support.google import GoogleWorld
 from tests.support.platform import Platform
 from tests.support.provider_fakes import ProviderWorld

@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -20,35 +18,44 @@ from typing import Any
 import httpx
 import pytest
 
-from server.auth import Role, issue_token
-from server.fakes.zoom import FakeZoom, create_fake_zoom
-from server.fakes.zoom_webhooks import ZoomMeetingFacts, ZoomParticipant, ZoomWebhookSender
-from server.settings import Settings
-from tests.support.backends import (
-    TEST_SECRET,
-    ZOOM_WEBHOOK_SECRET,
-    Backend,
-    scratch_postgres_database,
-)
-from tests.support.processes import cli_env, liveclass, serve_process
+from server.auth import Role
+from tests.fakes.zoom import FakeZoom, create_fake_zoom
+from tests.fakes.zoom_webhooks import ZoomMeetingFacts, ZoomParticipant, ZoomWebhookSender
+from tests.support.backends import ZOOM_WEBHOOK_SECRET, Backend
+from tests.support.processes import bearer, fresh_database, migrated_server_env, serve_process
 from tests.support.servers import serve_asgi
+from tests.support.waiting import wait_until
 
 T0 = datetime(2031, 6, 1, 10, tzinfo=UTC)
 
 
-@asynccontextmanager
-async def fresh_database(backend: Backend, folder: Path) -> AsyncIterator[str]:
-    if backend.name == "sqlite":
-        yield f"sqlite+aiosqlite:///{folder / 'crash.db'}"
-    else:
-        async with scratch_postgres_database("lc_crash") as url:
-            yield url
-
-
-def token(sub: str, role: Role, **extra: Any) -> dict[str, str]:
-    settings = Settings(jwt_secret=TEST_SECRET, _env_file=None)
-    signed = issue_token(settings, sub=sub, org="acme", role=role, **extra)
-    return {"Authorization": f"Bearer {signed}"}
+async def zoom_class(http: httpx.AsyncClient) -> tuple[dict[str, Any], int]:
+    """Course c1 (mentor m1, student s1) and a Zoom class in it: the class and its meeting id."""
+    admin = bearer("admin", Role.ADMIN)
+    course = await http.put(
+        "/api/courses/c1", json={"title": "C", "mentors": ["m1"]}, headers=admin
+    )
+    assert course.status_code == 200, course.text
+    enrolled = await http.put(
+        "/api/courses/c1/enrollments", json={"students": ["s1"]}, headers=admin
+    )
+    assert enrolled.status_code == 200, enrolled.text
+    created = await http.post(
+        "/api/live-classes",
+        json={
+            "course_id": "c1",
+            "title": "Zoom class",
+            "provider": "zoom",
+            "scheduled_start": T0.isoformat(),
+            "scheduled_end": (T0 + timedelta(hours=1)).isoformat(),
+        },
+        headers=bearer("m1", Role.MENTOR, email="owner@example.com"),
+    )
+    assert created.status_code == 201, created.text
+    klass: dict[str, Any] = created.json()["data"]
+    meeting_id = re.search(r"/j/(\d+)", klass["join_url"])
+    assert meeting_id is not None, klass
+    return klass, int(meeting_id.group(1))
 
 
 @pytest.mark.slow
@@ -58,37 +65,15 @@ async def test_pending_events_survive_a_kill_9(backend: Backend, tmp_path: Path)
         serve_asgi(zoom.app, lifespan="off") as zoom_url,
         fresh_database(backend, tmp_path) as database_url,
     ):
-        env = zoom_env(zoom, zoom_url, database_url)
-        migrated = await asyncio.to_thread(liveclass, tmp_path, "migrate", env=env)
-        assert migrated.returncode == 0, migrated.stderr
+        env = await migrated_server_env(database_url, tmp_path, **zoom_env(zoom, zoom_url))
 
         with serve_process(tmp_path, {**env, "LIVECLASS_WEBHOOK_WORKER": "false"}, name="a") as a:
             async with httpx.AsyncClient(base_url=a.url, timeout=30) as http:
-                admin = token("admin", Role.ADMIN)
-                await http.put(
-                    "/api/courses/c1", json={"title": "C", "mentors": ["m1"]}, headers=admin
-                )
-                await http.put(
-                    "/api/courses/c1/enrollments", json={"students": ["s1"]}, headers=admin
-                )
-                created = await http.post(
-                    "/api/live-classes",
-                    json={
-                        "course_id": "c1",
-                        "title": "Zoom class",
-                        "provider": "zoom",
-                        "scheduled_start": T0.isoformat(),
-                        "scheduled_end": (T0 + timedelta(hours=1)).isoformat(),
-                    },
-                    headers=token("m1", Role.MENTOR, email="owner@example.com"),
-                )
-                assert created.status_code == 201, created.text
-                klass = created.json()["data"]
-                student = token("s1", Role.STUDENT, email="s1@example.com")
+                klass, meeting_id = await zoom_class(http)
+                student = bearer("s1", Role.STUDENT, email="s1@example.com")
                 await http.post(f"/api/live-classes/{klass['id']}/join", headers=student)
                 await http.delete(f"/api/live-classes/{klass['id']}/join", headers=student)
 
-                meeting_id = int(re.search(r"/j/(\d+)", klass["join_url"]).group(1))  # type: ignore[union-attr]
                 meeting = ZoomMeetingFacts(meeting_id, "uuid-1==", "host", "Zoom class", T0)
                 # The held instance, whose (empty) report the end of the meeting pulls.
                 zoom.add_instance(meeting_id, uuid="uuid-1==")
@@ -108,34 +93,30 @@ async def test_pending_events_survive_a_kill_9(backend: Backend, tmp_path: Path)
 
         with serve_process(tmp_path, env, name="b") as b:
             async with httpx.AsyncClient(base_url=b.url, timeout=30) as http:
-                mentor = token("m1", Role.MENTOR)
-                async with asyncio.timeout(20):
-                    while True:
-                        got = (
-                            await http.get(f"/api/live-classes/{klass['id']}", headers=mentor)
-                        ).json()
-                        if got["data"]["status"] == "ended":
-                            break
-                        await asyncio.sleep(0.1)
+                mentor = bearer("m1", Role.MENTOR)
+
+                async def ended() -> bool:
+                    got = await http.get(f"/api/live-classes/{klass['id']}", headers=mentor)
+                    return bool(got.json()["data"]["status"] == "ended")
+
+                await wait_until(ended, within=20, what="the class ended by the stored events")
                 # Redelivery after the restart (Zoom retried while we were down): no new effect.
                 again = await sender.send(f"{b.url}/api/zoom/webhook", bodies[1])
                 assert again.json()["data"]["duplicate"] is True
-                events = await http.get(
-                    "/api/admin/webhook-events?limit=100", headers=token("admin", Role.ADMIN)
-                )
-                rows = events.json()["data"]
+                rows: list[dict[str, Any]] = []
+
+                async def all_done() -> bool:
+                    events = await http.get(
+                        "/api/admin/webhook-events?limit=100", headers=bearer("admin", Role.ADMIN)
+                    )
+                    rows[:] = events.json()["data"]
+                    return all(e["status"] == "done" for e in rows)
+
+                await wait_until(all_done, within=20, what="every stored event processed")
                 # The four deliveries, and the participants-report job the end queued.
                 assert sorted(e["event_type"] for e in rows) == sorted(
                     [b["event"] for b in bodies] + ["zoom.participants_pull"]
                 )
-                async with asyncio.timeout(20):
-                    while any(e["status"] != "done" for e in rows):
-                        await asyncio.sleep(0.1)
-                        events = await http.get(
-                            "/api/admin/webhook-events?limit=100",
-                            headers=token("admin", Role.ADMIN),
-                        )
-                        rows = events.json()["data"]
                 assert all(e["attempts"] == 1 for e in rows)
                 report = await http.get(
                     f"/api/live-classes/{klass['id']}/attendance", headers=mentor
@@ -144,11 +125,8 @@ async def test_pending_events_survive_a_kill_9(backend: Backend, tmp_path: Path)
                 assert (sam_row["attended_seconds"], sam_row["join_count"]) == (45 * 60, 1)
 
 
-def zoom_env(zoom: FakeZoom, zoom_url: str, database_url: str) -> dict[str, str]:
-    return cli_env(
-        LIVECLASS_DATABASE_URL=database_url,
-        LIVECLASS_JWT_SECRET=TEST_SECRET,
-        LIVECLASS_SECRET_KEY=TEST_SECRET,
+def zoom_env(zoom: FakeZoom, zoom_url: str) -> dict[str, str]:
+    return dict(
         LIVECLASS_ZOOM_WEBHOOK_SECRET=ZOOM_WEBHOOK_SECRET,
         LIVECLASS_ZOOM_ACCOUNT_ID=zoom.account_id,
         LIVECLASS_ZOOM_CLIENT_ID=zoom.client_id,
@@ -172,9 +150,7 @@ async def test_a_kill_9_in_the_middle_of_intake_loses_and_doubles_nothing(
         serve_asgi(zoom.app, lifespan="off") as zoom_url,
         fresh_database(backend, tmp_path) as database_url,
     ):
-        env = zoom_env(zoom, zoom_url, database_url)
-        migrated = await asyncio.to_thread(liveclass, tmp_path, "migrate", env=env)
-        assert migrated.returncode == 0, migrated.stderr
+        env = await migrated_server_env(database_url, tmp_path, **zoom_env(zoom, zoom_url))
         sender = ZoomWebhookSender(ZOOM_WEBHOOK_SECRET)
         guests = [
             ZoomParticipant(str(i), f"Guest {i:02d}", participant_uuid=f"guest-{i}")
@@ -184,24 +160,7 @@ async def test_a_kill_9_in_the_middle_of_intake_loses_and_doubles_nothing(
 
         with serve_process(tmp_path, {**env, "LIVECLASS_WEBHOOK_WORKER": "false"}, name="a") as a:
             async with httpx.AsyncClient(base_url=a.url, timeout=30) as http:
-                admin = token("admin", Role.ADMIN)
-                await http.put(
-                    "/api/courses/c1", json={"title": "C", "mentors": ["m1"]}, headers=admin
-                )
-                created = await http.post(
-                    "/api/live-classes",
-                    json={
-                        "course_id": "c1",
-                        "title": "Zoom class",
-                        "provider": "zoom",
-                        "scheduled_start": T0.isoformat(),
-                        "scheduled_end": (T0 + timedelta(hours=1)).isoformat(),
-                    },
-                    headers=token("m1", Role.MENTOR, email="owner@example.com"),
-                )
-                assert created.status_code == 201, created.text
-                klass = created.json()["data"]
-            meeting_id = int(re.search(r"/j/(\d+)", klass["join_url"]).group(1))  # type: ignore[union-attr]
+                klass, meeting_id = await zoom_class(http)
             meeting = ZoomMeetingFacts(meeting_id, "uuid-9==", "host", "Zoom class", T0)
             zoom.add_instance(meeting_id, uuid="uuid-9==")  # its (empty) report, pulled at the end
             started = sender.meeting_started(meeting)
@@ -244,18 +203,17 @@ async def test_a_kill_9_in_the_middle_of_intake_loses_and_doubles_nothing(
             ended = sender.meeting_ended(meeting, T0 + timedelta(hours=1))
             assert (await sender.send(f"{b.url}/api/zoom/webhook", ended)).status_code == 200
             async with httpx.AsyncClient(base_url=b.url, timeout=30) as http:
-                admin = token("admin", Role.ADMIN)
-                async with asyncio.timeout(60):
-                    while True:
-                        rows = (
-                            await http.get("/api/admin/webhook-events?limit=100", headers=admin)
-                        ).json()["data"]
-                        # started, ended and the report pull it queued, and each guest's pair
-                        if len(rows) == 3 + 2 * GUESTS and all(r["status"] == "done" for r in rows):
-                            break
-                        await asyncio.sleep(0.2)
+                admin = bearer("admin", Role.ADMIN)
+
+                async def all_done() -> bool:
+                    got = await http.get("/api/admin/webhook-events?limit=100", headers=admin)
+                    rows = got.json()["data"]
+                    # started, ended and the report pull it queued, and each guest's pair
+                    return len(rows) == 3 + 2 * GUESTS and all(r["status"] == "done" for r in rows)
+
+                await wait_until(all_done, within=60, what="every delivery stored and processed")
                 report = await http.get(
-                    f"/api/live-classes/{klass['id']}/attendance", headers=token("m1", Role.MENTOR)
+                    f"/api/live-classes/{klass['id']}/attendance", headers=bearer("m1", Role.MENTOR)
                 )
         rows_by_name = {r["name"]: r for r in report.json()["data"] if r["user_id"] is None}
         assert sorted(rows_by_name) == sorted(g.user_name for g in guests)

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import select
 
 from server.db.tables import class_events
-from server.fakes.zoom_webhooks import ZoomParticipant
+from tests.fakes.zoom_webhooks import ZoomParticipant
 from tests.support.platform import Platform
 from tests.support.zoom import ZoomDriver
 

@@ -10,7 +10,7 @@ import time
 from sqlalchemy import func, select
 
 from server.db.tables import webhook_events
-from server.fakes.zoom_webhooks import ZoomWebhookSender
+from tests.fakes.zoom_webhooks import ZoomWebhookSender
 from tests.support.backends import ZOOM_WEBHOOK_SECRET, Backend
 from tests.support.platform import Platform
 from tests.support.servers import serve_app

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from server.fakes.zoom_webhooks import ZoomParticipant
+from tests.fakes.zoom_webhooks import ZoomParticipant
 from tests.support.platform import Platform
 from tests.support.provider_fakes import ProviderWorld
 from tests.support.zoom import ZoomDriver

@@ -33,8 +33,9 @@ from typing import Any
 
 import httpx
 
-from ..providers.transport import Sleep
-from ..providers.zoom_webhooks import sign
+from server.providers.transport import Sleep
+from server.providers.zoom_webhooks import sign
+
 from .common import Clock, utc_z
 
 __all__ = ["ZoomMeetingFacts", "ZoomParticipant", "ZoomWebhookSender"]

@@ -1,4 +1,4 @@
-"""Serving an ASGI app (a fake provider, or liveclass itself) on 127.0.0.1 inside a loop."""
+"""Serving an ASGI app (a fake provider, or liveclass itself) inside a running loop."""
 
 from __future__ import annotations
 
@@ -22,11 +22,13 @@ def free_port() -> int:
 
 
 @asynccontextmanager
-async def serve_asgi(app: Any, *, lifespan: str = "on", port: int = 0) -> AsyncIterator[str]:
-    """Serve ``app`` (on ``port``, or a free one); yields its base URL ``http://127.0.0.1:PORT``."""
+async def serve_asgi(
+    app: Any, *, lifespan: str = "on", port: int = 0, host: str = "127.0.0.1"
+) -> AsyncIterator[str]:
+    """Serve ``app`` (on ``port``, or a free one); yields its base URL ``http://HOST:PORT``."""
     config = uvicorn.Config(
         app,
-        host="127.0.0.1",
+        host=host,
         port=port,
         log_level="warning",
         lifespan=lifespan,  # type: ignore[arg-type]
@@ -40,7 +42,7 @@ async def serve_asgi(app: Any, *, lifespan: str = "on", port: int = 0) -> AsyncI
         await asyncio.sleep(0.01)
     bound = server.servers[0].sockets[0].getsockname()[1]
     try:
-        yield f"http://127.0.0.1:{bound}"
+        yield f"http://{host}:{bound}"
     finally:
         server.should_exit = True
         await task
