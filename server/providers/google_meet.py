@@ -425,14 +425,6 @@ class GoogleClient:
             token=body["token"],
         )
 
-    async def renew_watch(
-        self, org_id: str, channel: WatchChannel, address: str, *, ttl_seconds: int | None = None
-    ) -> WatchChannel:
-        """Channels cannot be extended: open a new one, then stop the old one."""
-        renewed = await self.watch_events(org_id, address, ttl_seconds=ttl_seconds)
-        await self.stop_channel(org_id, channel.id, channel.resource_id)
-        return renewed
-
     async def stop_channel(self, org_id: str, channel_id: str, resource_id: str) -> None:
         """``channels.stop``; a channel that is already gone (404) counts as stopped."""
         await self._api.call(

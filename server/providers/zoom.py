@@ -342,19 +342,6 @@ class ZoomClient:
 
         return paginate(page, items="participants", next_token="next_page_token")
 
-    async def get_recordings(self, org_id: str, meeting: str) -> dict[str, Any]:
-        """The cloud recording of a meeting id (last instance) or UUID, with ``recording_files``."""
-        response = await self._call(
-            org_id, "GET", f"/meetings/{encode_meeting_id(meeting)}/recordings"
-        )
-        recordings: dict[str, Any] = response.json()
-        return recordings
-
-    async def delete_recordings(self, org_id: str, meeting: str, *, action: str = "trash") -> bool:
-        """Delete all files of a recording: ``trash`` (recoverable) or ``delete`` (permanent)."""
-        path = f"/meetings/{encode_meeting_id(meeting)}/recordings"
-        return await self._delete(org_id, path, {"action": action})
-
     async def delete_recording_file(
         self, org_id: str, meeting: str, recording_id: str, *, action: str = "trash"
     ) -> bool:

@@ -23,8 +23,8 @@ Reproduced (see docs/providers.md):
 * Participants (``/report/meetings/{id}/participants`` and
   ``/past_meetings/{id}/participants``), paged by ``next_page_token`` (``""``
   on the last page, tokens expire after 15 minutes).
-* Cloud recordings: GET, DELETE ``?action=trash|delete`` (204) for all files or
-  one; CC/TIMELINE files lack ``id``/``status``/``file_size``/``recording_type``.
+* Cloud recordings: GET, and DELETE ``?action=trash|delete`` (204) of one
+  file; CC/TIMELINE files lack ``id``/``status``/``file_size``/``recording_type``.
 * Ids in paths may be meeting numbers or instance UUIDs, double-encoded or not.
 * Downloads: ``download_url`` answers 302 to a one-time CDN URL when given
   ``Authorization: Bearer <download_token|access_token>`` or
@@ -151,11 +151,6 @@ class FakeZoom:
             Route("/v2/report/meetings/{meeting}/participants", api(self._participants)),
             Route("/v2/past_meetings/{meeting}/participants", api(self._participants)),
             Route("/v2/meetings/{meeting}/recordings", api(self._recordings), methods=["GET"]),
-            Route(
-                "/v2/meetings/{meeting}/recordings",
-                api(self._delete_recordings),
-                methods=["DELETE"],
-            ),
             Route(
                 "/v2/meetings/{meeting}/recordings/{file}",
                 api(self._delete_recording_file),
@@ -568,16 +563,6 @@ class FakeZoom:
                 public["play_url"] = f"{base}/rec/play/{handle}"
             files.append(public)
         return JSONResponse({**instance.recording, "recording_files": files})
-
-    async def _delete_recordings(self, request: Request) -> Response:
-        instance = self._recording(request)
-        if isinstance(instance, Response):
-            return instance
-        action = request.query_params.get("action", "trash")
-        if action not in ("trash", "delete"):
-            return _zoom_error(400, 300, "Invalid action.")
-        instance.recording_state = "trashed" if action == "trash" else "deleted"
-        return Response(status_code=204)
 
     async def _delete_recording_file(self, request: Request) -> Response:
         instance = self._recording(request)

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
+from typing import Any
 
+import httpx
 import pytest
 
 from server.providers.credentials import InMemoryCredentialStore
 from server.providers.google_meet import ConferencePolling, GoogleClient
 from server.providers.transport import ProviderTransport, RetryPolicy
-from server.providers.zoom import ZoomClient, zoom_daily_limit
+from server.providers.zoom import ZoomClient, encode_meeting_id, zoom_daily_limit
 from tests.fakes.google import FakeGoogle, create_fake_google
 from tests.fakes.zoom import FakeZoom, create_fake_zoom
 from tests.support.servers import serve_asgi
@@ -44,6 +46,21 @@ class ZoomRig:
     store: InMemoryCredentialStore
     sleeps: Sleeps
     clock: Clock
+
+
+async def cloud_recording(zoom: ZoomRig, org_id: str, meeting: str) -> dict[str, Any]:
+    """The fake's ``GET /meetings/{id}/recordings`` as Zoom answers it (liveclass itself
+    learns recordings from the ``recording.completed`` webhook, not by asking)."""
+    token = await zoom.client.access_token(org_id)
+    async with httpx.AsyncClient() as http:
+        response = await http.get(
+            f"{zoom.url}/v2/meetings/{encode_meeting_id(meeting)}/recordings",
+            headers={"Authorization": f"Bearer {token}"},
+        )
+    if response.status_code != 200:
+        raise AssertionError(f"{response.status_code}: {response.text}")
+    recording: dict[str, Any] = response.json()
+    return recording
 
 
 @dataclass

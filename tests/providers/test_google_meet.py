@@ -176,7 +176,7 @@ async def test_consent_flow_stores_tokens(google: GoogleRig) -> None:
         await google.client.exchange_code("org-c", code, redirect)  # codes are single-use
 
 
-async def test_watch_renew_and_stop(google: GoogleRig) -> None:
+async def test_watch_replace_and_stop(google: GoogleRig) -> None:
     channel = await google.client.watch_events(
         ORG, "https://liveclass.example/api/google/webhook", ttl_seconds=3600
     )
@@ -185,9 +185,9 @@ async def test_watch_renew_and_stop(google: GoogleRig) -> None:
     held = google.fake.channels[channel.id]
     assert held["token"] == channel.token and held["resourceId"] == channel.resource_id
 
-    renewed = await google.client.renew_watch(
-        ORG, channel, "https://liveclass.example/api/google/webhook"
-    )
+    # Channels cannot be extended: renewing opens a new one, then stops the old one.
+    renewed = await google.client.watch_events(ORG, "https://liveclass.example/api/google/webhook")
+    await google.client.stop_channel(ORG, channel.id, channel.resource_id)
     assert renewed.id != channel.id and renewed.token != channel.token
     assert set(google.fake.channels) == {renewed.id}
     await google.client.stop_channel(ORG, renewed.id, renewed.resource_id)

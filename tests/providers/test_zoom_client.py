@@ -14,7 +14,7 @@ from server.providers.transport import ProviderTransport
 from server.providers.zoom import ZoomClient, ZoomProvider, encode_meeting_id
 from server.settings import Settings
 
-from .conftest import ZoomRig
+from .conftest import ZoomRig, cloud_recording
 
 ORG = "org-1"
 
@@ -208,11 +208,11 @@ async def test_uuids_with_slashes_reach_the_right_instance(zoom: ZoomRig, uuid: 
     assert len(rows) == 2
 
 
-async def test_recordings_get_delete_file_and_trash(zoom: ZoomRig) -> None:
+async def test_a_recording_file_is_deleted_by_its_instance_uuid(zoom: ZoomRig) -> None:
     created = await zoom.client.create_meeting(ORG, "me", {"topic": "t"})
     uuid = "/rec//uuid=="
     zoom.fake.add_recording(created["id"], uuid=uuid)
-    recording = await zoom.client.get_recordings(ORG, uuid)
+    recording = await cloud_recording(zoom, ORG, uuid)
     files = recording["recording_files"]
     assert recording["uuid"] == uuid and recording["id"] == created["id"]
     cc = next(f for f in files if f["file_type"] == "CC")
@@ -220,19 +220,16 @@ async def test_recordings_get_delete_file_and_trash(zoom: ZoomRig) -> None:
     mp4 = next(f for f in files if f["file_type"] == "MP4")
 
     assert await zoom.client.delete_recording_file(ORG, uuid, mp4["id"]) is True
-    again = await zoom.client.get_recordings(ORG, str(created["id"]))
-    assert mp4["id"] not in {f.get("id") for f in again["recording_files"]}
-
-    assert await zoom.client.delete_recordings(ORG, uuid, action="trash") is True
-    assert await zoom.client.delete_recordings(ORG, uuid) is False  # already gone
-    with pytest.raises(ProviderError, match="This recording does not exist"):
-        await zoom.client.get_recordings(ORG, uuid)
+    assert await zoom.client.delete_recording_file(ORG, uuid, mp4["id"]) is False  # already gone
+    again = await cloud_recording(zoom, ORG, str(created["id"]))
+    left = [f.get("id") for f in again["recording_files"] if f["file_type"] != "CC"]
+    assert mp4["id"] not in left and len(left) == len(files) - 2  # CC and the MP4
 
 
 async def test_recording_downloads_redirect_with_a_download_token(zoom: ZoomRig) -> None:
     created = await zoom.client.create_meeting(ORG, "me", {"topic": "t"})
     zoom.fake.add_recording(created["id"])
-    recording = await zoom.client.get_recordings(ORG, str(created["id"]))
+    recording = await cloud_recording(zoom, ORG, str(created["id"]))
     url = recording["recording_files"][0]["download_url"]
     token = zoom.fake.issue_download_token()
     async with httpx.AsyncClient(follow_redirects=True) as http:

@@ -7,7 +7,7 @@ import httpx
 from server.providers.recording_backends import RecordingRef
 from server.providers.zoom_recordings import ZoomRecordings
 
-from .conftest import ZoomRig
+from .conftest import ZoomRig, cloud_recording
 
 ORG = "org-rec"
 
@@ -15,7 +15,7 @@ ORG = "org-rec"
 async def recorded(zoom: ZoomRig) -> tuple[dict[str, object], dict[str, object]]:
     meeting = await zoom.client.create_meeting(ORG, "me", {"topic": "Recorded", "type": 2})
     recording = zoom.fake.add_recording(int(str(meeting["id"])))
-    listed = await zoom.client.get_recordings(ORG, str(recording["uuid"]))
+    listed = await cloud_recording(zoom, ORG, str(recording["uuid"]))
     files = listed["recording_files"]
     video = next(f for f in files if f["file_type"] == "MP4")
     return listed, video
@@ -61,5 +61,5 @@ async def test_download_link_prefers_the_webhook_token(zoom: ZoomRig) -> None:
 async def test_delete_moves_the_file_to_the_trash(zoom: ZoomRig) -> None:
     listed, video = await recorded(zoom)
     await ZoomRecordings(zoom.client).delete(ref(listed, video, None))
-    after = await zoom.client.get_recordings(ORG, str(listed["uuid"]))
+    after = await cloud_recording(zoom, ORG, str(listed["uuid"]))
     assert video["id"] not in [f.get("id") for f in after["recording_files"]]
