@@ -100,7 +100,7 @@ class _Instance:
     uuid: str
     participants: list[dict[str, Any]] = field(default_factory=list)
     recording: dict[str, Any] | None = None
-    recording_state: str = "none"  # none | completed | trashed | deleted
+    recording_state: str = "none"  # none | completed
 
 
 @dataclass
