@@ -62,14 +62,7 @@ M = TypeVar("M", bound=BaseModel)
     paginated=True,
 )
 async def list_interactions(call: Call[Any, InteractionFilter]) -> tuple[list[InteractionOut], int]:
-    return await classroom.history(
-        call.ctx,
-        call.principal,
-        call.path("class_id"),
-        call.query.type,
-        limit=call.query.limit,
-        offset=call.query.offset,
-    )
+    return await classroom.history(call.ctx, call.principal, call.path("class_id"), call.query)
 
 
 @api(
@@ -111,13 +104,7 @@ async def create_interaction(call: Call[InteractionCreate, Any]) -> dict[str, An
     paginated=True,
 )
 async def list_chat(call: Call[Any, Page]) -> tuple[list[MessageOut], int]:
-    return await chat.history(
-        call.ctx,
-        call.principal,
-        call.path("class_id"),
-        limit=call.query.limit,
-        offset=call.query.offset,
-    )
+    return await chat.history(call.ctx, call.principal, call.path("class_id"), call.query)
 
 
 @api(
@@ -155,13 +142,7 @@ async def delete_chat(call: Call[Any, Any]) -> dict[str, bool]:
     paginated=True,
 )
 async def list_questions(call: Call[Any, Page]) -> tuple[list[QuestionOut], int]:
-    return await questions.listing(
-        call.ctx,
-        call.principal,
-        call.path("class_id"),
-        limit=call.query.limit,
-        offset=call.query.offset,
-    )
+    return await questions.listing(call.ctx, call.principal, call.path("class_id"), call.query)
 
 
 @api(

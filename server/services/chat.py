@@ -12,7 +12,7 @@ from ..auth import Principal
 from ..db.database import upsert_in
 from ..db.tables import chat_messages
 from ..errors import Forbidden, NotFound
-from ..schemas.common import UserRef
+from ..schemas.common import Page, UserRef
 from ..schemas.interactions import ChatSendBody, MessageOut
 from .access import load_class
 from .context import ServiceContext
@@ -133,7 +133,7 @@ async def recent(
 
 
 async def history(
-    ctx: ServiceContext, principal: Principal, class_id: str, *, limit: int, offset: int
+    ctx: ServiceContext, principal: Principal, class_id: str, page: Page
 ) -> tuple[list[MessageOut], int]:
     async with ctx.db.read() as conn:
         await load_class(conn, principal, class_id)
@@ -143,7 +143,7 @@ async def history(
             )
             or 0
         )
-        return await recent(conn, class_id, limit=limit, offset=offset), total
+        return await recent(conn, class_id, limit=page.limit, offset=page.offset), total
 
 
 _BY_CLIENT_ID = select(chat_messages).where(

@@ -17,7 +17,7 @@ from ..db.tables import (
     questions,
 )
 from ..schemas.common import UserRef
-from ..schemas.interactions import InteractionOut, PresenceOut, Snapshot, You
+from ..schemas.interactions import InteractionFilter, InteractionOut, PresenceOut, Snapshot, You
 from . import admission, chat, classes, hands
 from . import polls as polls_service
 from . import questions as questions_service
@@ -120,10 +120,7 @@ async def history(
     ctx: ServiceContext,
     principal: Principal,
     class_id: str,
-    kind: str | None,
-    *,
-    limit: int,
-    offset: int,
+    page: InteractionFilter,
 ) -> tuple[list[InteractionOut], int]:
     """Chat messages, questions and poll responses in time order; reactions are not stored.
 
@@ -133,7 +130,7 @@ async def history(
     """
     async with ctx.db.read() as conn:
         access = await load_class(conn, principal, class_id)
-        query = _history_query(class_id, kind, principal.user_id, is_host=access.role.is_host)
+        query = _history_query(class_id, page.type, principal.user_id, is_host=access.role.is_host)
         if query is None:
             return [], 0
         total = int(await conn.scalar(select(func.count()).select_from(query.subquery())) or 0)
@@ -141,7 +138,10 @@ async def history(
         rows = (
             (
                 await conn.execute(
-                    select(sub).order_by(sub.c.created_at, sub.c.id).limit(limit).offset(offset)
+                    select(sub)
+                    .order_by(sub.c.created_at, sub.c.id)
+                    .limit(page.limit)
+                    .offset(page.offset)
                 )
             )
             .mappings()

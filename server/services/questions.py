@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from ..auth import Principal
 from ..db.tables import question_votes, questions
 from ..errors import NotFound
-from ..schemas.common import UserRef
+from ..schemas.common import Page, UserRef
 from ..schemas.interactions import QuestionAskBody, QuestionOut
 from .access import load_class
 from .context import ServiceContext
@@ -231,7 +231,7 @@ async def visible(
 
 
 async def listing(
-    ctx: ServiceContext, principal: Principal, class_id: str, *, limit: int, offset: int
+    ctx: ServiceContext, principal: Principal, class_id: str, page: Page
 ) -> tuple[list[QuestionOut], int]:
     """HTTP list: admins (only) see anonymous authors."""
     async with ctx.db.read() as conn:
@@ -242,8 +242,8 @@ async def listing(
             principal.user_id,
             is_host=access.role.is_host,
             reveal_authors=reveals_author(is_admin=principal.is_admin, over_http=True),
-            limit=limit,
-            offset=offset,
+            limit=page.limit,
+            offset=page.offset,
         )
 
 
