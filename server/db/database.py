@@ -36,11 +36,14 @@ class Database:
     def __init__(self, url: str, *, pool_size: int = 10, echo: bool = False) -> None:
         self.url = url
         self.is_sqlite = url.startswith("sqlite")
-        options: dict[str, Any] = {"echo": echo, "pool_pre_ping": not self.is_sqlite}
+        options: dict[str, Any] = {
+            "echo": echo,
+            "pool_pre_ping": not self.is_sqlite,
+            "pool_size": pool_size,
+            "max_overflow": pool_size,
+        }
         if self.is_sqlite:
             options["connect_args"] = {"timeout": 30}
-        else:
-            options.update(pool_size=pool_size, max_overflow=pool_size)
         self.engine: AsyncEngine = create_async_engine(url, **options)
         self._write_lock = asyncio.Lock() if self.is_sqlite else None
         if self.is_sqlite:

@@ -140,4 +140,3 @@ async def notify_cancellation(conn: AsyncConnection, row: RowMapping, *, at: dat
         body=f"The live class \u201c{row['title']}\u201d scheduled for {start} was cancelled.",
         at=at,
     )
-

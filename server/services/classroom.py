@@ -3,9 +3,11 @@ seed-era combined interaction history of the HTTP API."""
 
 from __future__ import annotations
 
+import asyncio
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, literal, select, union_all
+from sqlalchemy import RowMapping, func, literal, select, union_all
 
 from ..auth import Principal
 from ..db.tables import (
@@ -17,13 +19,20 @@ from ..db.tables import (
     questions,
 )
 from ..schemas.common import UserRef
-from ..schemas.interactions import InteractionOut, PresenceOut, Snapshot, You
+from ..schemas.interactions import (
+    HandOut,
+    InteractionOut,
+    MessageOut,
+    PresenceOut,
+    Snapshot,
+    You,
+)
 from . import admission, chat, hands
 from . import polls as polls_service
 from . import questions as questions_service
 from .access import ClassAccess, load_class
 from .admission import Entry
-from .classes import ClassService
+from .classes import ClassService, DetailParts
 from .context import ServiceContext
 from .visibility import (
     participant_event,
@@ -31,9 +40,19 @@ from .visibility import (
     response_id,
     response_scope,
     reveals_author,
+    sees_question,
 )
 
-__all__ = ["RESYNC_PAGE", "admit", "history", "resync", "snapshot"]
+__all__ = [
+    "RESYNC_PAGE",
+    "ClassState",
+    "Snapshots",
+    "admit",
+    "class_state",
+    "history",
+    "resync",
+    "snapshot",
+]
 
 RESYNC_PAGE = 500
 CHAT_IN_SNAPSHOT = 50
@@ -47,36 +66,127 @@ async def admit(ctx: ServiceContext, principal: Principal, class_id: str) -> Cla
         return await admission.admit(ctx, conn, principal, class_id, Entry.ROOM, ctx.clock())
 
 
-async def snapshot(
-    ctx: ServiceContext, principal: Principal, access: ClassAccess, presence: PresenceOut
-) -> Snapshot:
-    """Everything a client needs after joining; ``seq`` is read first, so an event the
-    client also receives live has ``seq`` above it only if the snapshot lacks it."""
-    class_id = access.class_id
-    is_host = access.role.is_host
-    classes = ClassService(ctx)
-    # Provider call first, with no connection held: a host gets a link that works now.
-    host_url = await classes.host_url(access.row) if is_host else None
+@dataclass(frozen=True, slots=True)
+class ClassState:
+    """The part of a snapshot that is the same for every viewer, read in one go."""
+
+    seq: int
+    detail: DetailParts
+    questions: list[RowMapping]
+    polls: list[polls_service.ClassPoll]
+    hands: list[HandOut]
+    chat: list[MessageOut]
+
+
+async def class_state(ctx: ServiceContext, row: RowMapping) -> ClassState:
+    """``seq`` is read first, so an event the client also receives live has ``seq`` above
+    it only if the state lacks it."""
+    class_id = str(row["id"])
     async with ctx.db.read() as conn:
         seq = int(await conn.scalar(select(_seq_of(class_id))) or 0)
-        detail = await classes.detail(conn, principal, access)
-        if is_host:
-            detail = detail.model_copy(update={"host_url": host_url})
-        visible, _ = await questions_service.visible(
-            conn, class_id, principal.user_id, is_host=is_host
-        )
-        me = UserRef(id=principal.user_id, name=principal.name, role=access.role.value)
-        return Snapshot(
-            class_=detail,
-            you=You(user=me, role=access.role.value),
+        return ClassState(
             seq=seq,
-            presence=presence,
+            detail=await ClassService(ctx).detail_parts(conn, row),
+            questions=await questions_service.of_class(conn, class_id),
+            polls=await polls_service.of_class(conn, class_id),
             hands=await hands.queue(conn, class_id),
-            polls=await polls_service.views(conn, class_id, principal.user_id, is_host=is_host),
-            questions=visible,
             chat=await chat.recent(conn, class_id, limit=CHAT_IN_SNAPSHOT),
-            resources=detail.resources,
         )
+
+
+async def snapshot(
+    ctx: ServiceContext,
+    principal: Principal,
+    access: ClassAccess,
+    presence: PresenceOut,
+    state: ClassState,
+) -> Snapshot:
+    """Everything a client needs after joining: ``state`` as this caller may see it, with
+    their own votes.  ``state`` must have been read after the caller entered the room."""
+    is_host = access.role.is_host
+    # Provider call first, with no connection held: a host gets a link that works now.
+    host_url = await ClassService(ctx).host_url(access.row) if is_host else None
+    detail = state.detail.for_viewer(principal, access)
+    if is_host:
+        detail = detail.model_copy(update={"host_url": host_url})
+    shown = [q for q in state.questions if sees_question(is_host=is_host, hidden=q["hidden"])]
+    question_ids = [q["id"] for q in shown]
+    poll_ids = [p.row["id"] for p in state.polls]
+    voted: set[str] = set()
+    choices: dict[str, Any] = {}
+    if question_ids or poll_ids:
+        async with ctx.db.read() as conn:
+            voted = await questions_service.voted_by(conn, principal.user_id, question_ids)
+            choices = await polls_service.votes_of(conn, principal.user_id, poll_ids)
+    me = UserRef(id=principal.user_id, name=principal.name, role=access.role.value)
+    return Snapshot(
+        class_=detail,
+        you=You(user=me, role=access.role.value),
+        seq=state.seq,
+        presence=presence,
+        hands=state.hands,
+        polls=[p.view(is_host=is_host, my_vote=choices.get(p.row["id"])) for p in state.polls],
+        questions=[questions_service.render(q, voted=q["id"] in voted) for q in shown],
+        chat=state.chat,
+        resources=detail.resources,
+    )
+
+
+class Snapshots:
+    """``class:join`` snapshots, where the joins of one class that arrive together share
+    one read of its :class:`ClassState`.
+
+    A join waits for the next read of its class to *start*, never for one
+    already running: the caller entered the class's rooms before asking, so
+    every event after the ``seq`` of that read reaches them live.  One read
+    runs per class at a time; the joins arriving meanwhile share the next.
+    """
+
+    def __init__(self, ctx: ServiceContext) -> None:
+        self._ctx = ctx
+        self._next: dict[str, asyncio.Future[ClassState]] = {}
+        self._running: dict[str, asyncio.Task[None]] = {}
+
+    async def snapshot(
+        self, principal: Principal, access: ClassAccess, presence: PresenceOut
+    ) -> Snapshot:
+        # Shielded: a join given up (its socket gone) leaves the read to the others.
+        state = await asyncio.shield(self._next_read(access.row))
+        return await snapshot(self._ctx, principal, access, presence, state)
+
+    def _next_read(self, row: RowMapping) -> asyncio.Future[ClassState]:
+        class_id = str(row["id"])
+        pending = self._next.get(class_id)
+        if pending is None:
+            pending = asyncio.get_running_loop().create_future()
+            # Read even if every join gave up, so nobody is left to retrieve a failure.
+            pending.add_done_callback(lambda done: done.cancelled() or done.exception())
+            self._next[class_id] = pending
+            task = asyncio.create_task(self._read(row, pending, self._running.get(class_id)))
+            self._running[class_id] = task
+            task.add_done_callback(lambda done: self._forget(class_id, done))
+        return pending
+
+    async def _read(
+        self,
+        row: RowMapping,
+        pending: asyncio.Future[ClassState],
+        before: asyncio.Task[None] | None,
+    ) -> None:
+        if before is not None:
+            await asyncio.wait([before])
+        del self._next[str(row["id"])]  # joins from now on wait for the read after this one
+        try:
+            pending.set_result(await class_state(self._ctx, row))
+        except asyncio.CancelledError:
+            pending.cancel()
+            raise
+        except Exception as exc:
+            pending.set_exception(exc)
+
+    def _forget(self, class_id: str, task: asyncio.Task[None]) -> None:
+        if self._running.get(class_id) is task:
+            del self._running[class_id]
 
 
 async def resync(

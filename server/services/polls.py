@@ -9,9 +9,11 @@ poll's close commits.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import RowMapping, bindparam, select, update
+from sqlalchemy import Row, RowMapping, bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ..auth import Principal
@@ -36,7 +38,19 @@ from .events import Coalesced, append_event
 from .gate import Family, enter, new_id
 from .visibility import names_voters, sees_correct, sees_tally
 
-__all__ = ["close", "create", "listing", "poll_row", "results", "results_for", "views", "vote"]
+__all__ = [
+    "ClassPoll",
+    "close",
+    "create",
+    "listing",
+    "of_class",
+    "poll_row",
+    "results",
+    "results_for",
+    "views",
+    "vote",
+    "votes_of",
+]
 
 _p = polls.c
 _pv = poll_votes.c
@@ -188,13 +202,21 @@ async def results(
 
 async def results_for(conn: AsyncConnection, row: RowMapping, *, is_host: bool) -> Results:
     """Tallies of one poll; hosts also get voters when the poll is not anonymous."""
-    ballots = (
+    return _results(row, await _ballots(conn, row), is_host=is_host)
+
+
+async def _ballots(conn: AsyncConnection, row: RowMapping) -> Sequence[Row[Any, Any, Any]]:
+    """(voter id, voter name, choice) of every vote, in voting order."""
+    return (
         await conn.execute(
             select(_pv.user_id, _pv.user_name, _pv.choice)
             .where(_pv.poll_id == row["id"])
             .order_by(_pv.voted_at, _pv.user_id)
         )
     ).all()
+
+
+def _results(row: RowMapping, ballots: Sequence[Row[Any, Any, Any]], *, is_host: bool) -> Results:
     names = {user_id: name for user_id, name, _ in ballots}
     counted = tally(row["kind"], len(row["options"]), (Ballot(u, c) for u, _, c in ballots))
     named = names_voters(is_host=is_host, anonymous=row["anonymous"])
@@ -220,10 +242,24 @@ def _shape(kind: str, counted: Tally, names: dict[str, str] | None) -> Results:
     return ChoiceResults(total=counted.total, counts=counted.counts, voters=per_option)
 
 
-async def views(
-    conn: AsyncConnection, class_id: str, user_id: str, *, is_host: bool
-) -> list[PollView]:
-    """Every poll of the class as this viewer sees it, with results if visible and their vote."""
+@dataclass(frozen=True, slots=True)
+class ClassPoll:
+    """One poll and its tallies as hosts and as participants see them (``None``: not now)."""
+
+    row: RowMapping
+    for_hosts: Results
+    for_participants: Results | None
+
+    def view(self, *, is_host: bool, my_vote: Any) -> PollView:
+        return PollView(
+            **render(self.row, is_host=is_host).model_dump(),
+            tally=self.for_hosts if is_host else self.for_participants,
+            my_vote=my_vote,
+        )
+
+
+async def of_class(conn: AsyncConnection, class_id: str) -> list[ClassPoll]:
+    """Every poll of the class with its tallies, the same for every viewer."""
     rows = (
         (
             await conn.execute(
@@ -233,26 +269,37 @@ async def views(
         .mappings()
         .all()
     )
-    mine = dict(
-        (
-            await conn.execute(
-                select(_pv.poll_id, _pv.choice).where(
-                    _pv.user_id == user_id, _pv.poll_id.in_([r["id"] for r in rows])
-                )
-            )
-        ).all()
-    )
     out = []
     for row in rows:
-        visible = sees_tally(is_host=is_host, results=row["results"], status=row["status"])
+        ballots = await _ballots(conn, row)
+        shown = sees_tally(is_host=False, results=row["results"], status=row["status"])
         out.append(
-            PollView(
-                **render(row, is_host=is_host).model_dump(),
-                tally=await results_for(conn, row, is_host=is_host) if visible else None,
-                my_vote=mine.get(row["id"]),
+            ClassPoll(
+                row,
+                for_hosts=_results(row, ballots, is_host=True),
+                for_participants=_results(row, ballots, is_host=False) if shown else None,
             )
         )
     return out
+
+
+async def votes_of(conn: AsyncConnection, user_id: str, poll_ids: list[str]) -> dict[str, Any]:
+    """The user's choice in each of these polls they voted in."""
+    if not poll_ids:
+        return {}
+    found = await conn.execute(
+        select(_pv.poll_id, _pv.choice).where(_pv.user_id == user_id, _pv.poll_id.in_(poll_ids))
+    )
+    return dict(found.all())
+
+
+async def views(
+    conn: AsyncConnection, class_id: str, user_id: str, *, is_host: bool
+) -> list[PollView]:
+    """Every poll of the class as this viewer sees it, with results if visible and their vote."""
+    class_polls = await of_class(conn, class_id)
+    mine = await votes_of(conn, user_id, [p.row["id"] for p in class_polls])
+    return [p.view(is_host=is_host, my_vote=mine.get(p.row["id"])) for p in class_polls]
 
 
 async def listing(ctx: ServiceContext, principal: Principal, class_id: str) -> list[PollView]:

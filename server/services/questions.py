@@ -26,7 +26,18 @@ from .gate import Actor, Family, enter, new_id
 from .ratelimit import Limit
 from .visibility import question_scope, reveals_author
 
-__all__ = ["answer", "ask", "listing", "moderate", "render", "visible", "vote", "vote_counts"]
+__all__ = [
+    "answer",
+    "ask",
+    "listing",
+    "moderate",
+    "of_class",
+    "render",
+    "visible",
+    "vote",
+    "vote_counts",
+    "voted_by",
+]
 
 _q = questions.c
 _v = question_votes.c
@@ -218,16 +229,25 @@ async def visible(
     if limit is not None:
         query = query.limit(limit)
     rows = (await conn.execute(query)).mappings().all()
-    mine = set(
-        (
-            await conn.scalars(
-                select(_v.question_id).where(
-                    _v.user_id == user_id, _v.question_id.in_([r["id"] for r in rows])
-                )
-            )
-        ).all()
-    )
+    mine = await voted_by(conn, user_id, [r["id"] for r in rows])
     return [render(r, voted=r["id"] in mine, reveal_author=reveal_authors) for r in rows], total
+
+
+async def of_class(conn: AsyncConnection, class_id: str) -> list[RowMapping]:
+    """Every question of the class, hidden ones too, in asking order: show each viewer
+    those :func:`~.visibility.sees_question` lets them see."""
+    query = select(questions).where(_q.class_id == class_id).order_by(_q.asked_at, _q.id)
+    return list((await conn.execute(query)).mappings().all())
+
+
+async def voted_by(conn: AsyncConnection, user_id: str, question_ids: list[str]) -> set[str]:
+    """Which of these questions the user voted for."""
+    if not question_ids:
+        return set()
+    found = await conn.scalars(
+        select(_v.question_id).where(_v.user_id == user_id, _v.question_id.in_(question_ids))
+    )
+    return set(found.all())
 
 
 async def listing(

@@ -32,11 +32,12 @@ from .recording_backends import RecordingBackend, RecordingRef, StoredLinks
 from .recording_files import RecordingFile, store_recording_files, tombstone_recordings
 
 __all__ = [
+    "ClassRecordings",
     "RecordingBackend",
     "RecordingFile",
     "RecordingRef",
     "RecordingService",
-    "accessible_recordings",
+    "class_recordings",
     "recorded_classes",
     "store_recording_files",
     "tombstone_recordings",
@@ -73,7 +74,8 @@ class RecordingService:
         async with self._ctx.db.read() as conn:
             standing = await class_standing(conn, principal, class_id)
             viewer = Viewer(principal.user_id, standing.role, standing.enrolled)
-            items = await accessible_recordings(conn, viewer, class_id, now=self._ctx.clock())
+            recorded = await class_recordings(conn, class_id, now=self._ctx.clock())
+            items = recorded.accessible_to(viewer)
         return items[page.offset : page.offset + page.limit], len(items)
 
     # -- grants ----------------------------------------------------------------
@@ -207,10 +209,27 @@ class RecordingService:
             return None
 
 
-async def accessible_recordings(
-    conn: AsyncConnection, viewer: Viewer, class_id: str, *, now: datetime
-) -> list[RecordingOut]:
-    """The class's live recordings ``viewer`` may access, newest first."""
+@dataclass(frozen=True, slots=True)
+class ClassRecordings:
+    """A class's live recordings, newest first, and their active grants: the same for every
+    viewer, so concurrent joins of one class read them once."""
+
+    rows: Sequence[RowMapping]
+    grants: dict[str, list[Grant]]
+    now: datetime
+
+    def accessible_to(self, viewer: Viewer) -> list[RecordingOut]:
+        items = []
+        for row in self.rows:
+            rights = rights_of(viewer, self.grants.get(row["id"], ()), self.now)
+            if rights.can_access:
+                items.append(_recording_out(row, rights))
+        return items
+
+
+async def class_recordings(
+    conn: AsyncConnection, class_id: str, *, now: datetime
+) -> ClassRecordings:
     rows = (
         (
             await conn.execute(
@@ -222,13 +241,8 @@ async def accessible_recordings(
         .mappings()
         .all()
     )
-    grants = await _active_grants(conn, [r["id"] for r in rows], now)
-    items = []
-    for row in rows:
-        rights = rights_of(viewer, grants.get(row["id"], ()), now)
-        if rights.can_access:
-            items.append(_recording_out(row, rights))
-    return items
+    grants = await _active_grants(conn, [r["id"] for r in rows], now) if rows else {}
+    return ClassRecordings(rows, grants, now)
 
 
 async def recorded_classes(conn: AsyncConnection, class_ids: Sequence[str]) -> set[str]:
