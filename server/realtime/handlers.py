@@ -100,13 +100,14 @@ def register(sio: socketio.AsyncServer, ctx: ServiceContext, hub: Hub, metrics: 
         sio.on(event, handler)
 
     async def join(sid: str, who: Principal, p: ClassRef) -> dict[str, Any]:
-        async with join_slots.slot():
-            access = await classroom.admit(ctx, who, p.class_id)
-            user = UserRef(id=who.user_id, name=who.name, role=access.role.value)
-            await hub.join(sid, p.class_id, user, access.role)
-            count, users = await hub.presence.page(p.class_id, 0, PRESENCE_IN_SNAPSHOT)
-            presence = PresenceOut(count=count, users=users)
-            snapshot = await snapshots.snapshot(who, access, presence)
+        async with join_slots.slot():  # what holds database connections
+            admitted = await classroom.admit(ctx, who, p.class_id)
+            role = admitted.access.role
+            user = UserRef(id=who.user_id, name=who.name, role=role.value)
+            await hub.join(sid, p.class_id, user, role)
+        count, users = await hub.presence.page(p.class_id, 0, PRESENCE_IN_SNAPSHOT)
+        presence = PresenceOut(count=count, users=users)
+        snapshot = await snapshots.snapshot(who, admitted, presence)
         return {"snapshot": snapshot.model_dump(mode="json", by_alias=True)}
 
     async def leave(sid: str, who: Principal, p: ClassRef) -> dict[str, Any]:

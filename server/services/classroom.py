@@ -45,6 +45,7 @@ from .visibility import (
 
 __all__ = [
     "RESYNC_PAGE",
+    "Admitted",
     "ClassState",
     "Snapshots",
     "admit",
@@ -60,10 +61,24 @@ CHAT_IN_SNAPSHOT = 50
 _e = class_events.c
 
 
-async def admit(ctx: ServiceContext, principal: Principal, class_id: str) -> ClassAccess:
+@dataclass(frozen=True, slots=True)
+class Admitted:
+    """A caller let into the classroom, with their own votes there (for the snapshot)."""
+
+    access: ClassAccess
+    voted: set[str]  # question ids
+    choices: dict[str, Any]  # poll id -> choice
+
+
+async def admit(ctx: ServiceContext, principal: Principal, class_id: str) -> Admitted:
     """``class:join``'s admission (the rules of :mod:`.admission`) in its own transaction."""
     async with ctx.db.write() as conn:
-        return await admission.admit(ctx, conn, principal, class_id, Entry.ROOM, ctx.clock())
+        access = await admission.admit(ctx, conn, principal, class_id, Entry.ROOM, ctx.clock())
+        return Admitted(
+            access,
+            voted=await questions_service.voted_by(conn, principal.user_id, class_id),
+            choices=await polls_service.votes_of(conn, principal.user_id, class_id),
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,27 +112,19 @@ async def class_state(ctx: ServiceContext, row: RowMapping) -> ClassState:
 async def snapshot(
     ctx: ServiceContext,
     principal: Principal,
-    access: ClassAccess,
+    admitted: Admitted,
     presence: PresenceOut,
     state: ClassState,
 ) -> Snapshot:
     """Everything a client needs after joining: ``state`` as this caller may see it, with
     their own votes.  ``state`` must have been read after the caller entered the room."""
+    access = admitted.access
     is_host = access.role.is_host
     # Provider call first, with no connection held: a host gets a link that works now.
     host_url = await ClassService(ctx).host_url(access.row) if is_host else None
     detail = state.detail.for_viewer(principal, access)
     if is_host:
         detail = detail.model_copy(update={"host_url": host_url})
-    shown = [q for q in state.questions if sees_question(is_host=is_host, hidden=q["hidden"])]
-    question_ids = [q["id"] for q in shown]
-    poll_ids = [p.row["id"] for p in state.polls]
-    voted: set[str] = set()
-    choices: dict[str, Any] = {}
-    if question_ids or poll_ids:
-        async with ctx.db.read() as conn:
-            voted = await questions_service.voted_by(conn, principal.user_id, question_ids)
-            choices = await polls_service.votes_of(conn, principal.user_id, poll_ids)
     me = UserRef(id=principal.user_id, name=principal.name, role=access.role.value)
     return Snapshot(
         class_=detail,
@@ -125,8 +132,14 @@ async def snapshot(
         seq=state.seq,
         presence=presence,
         hands=state.hands,
-        polls=[p.view(is_host=is_host, my_vote=choices.get(p.row["id"])) for p in state.polls],
-        questions=[questions_service.render(q, voted=q["id"] in voted) for q in shown],
+        polls=[
+            p.view(is_host=is_host, my_vote=admitted.choices.get(p.row["id"])) for p in state.polls
+        ],
+        questions=[
+            questions_service.render(q, voted=q["id"] in admitted.voted)
+            for q in state.questions
+            if sees_question(is_host=is_host, hidden=q["hidden"])
+        ],
         chat=state.chat,
         resources=detail.resources,
     )
@@ -148,11 +161,11 @@ class Snapshots:
         self._running: dict[str, asyncio.Task[None]] = {}
 
     async def snapshot(
-        self, principal: Principal, access: ClassAccess, presence: PresenceOut
+        self, principal: Principal, admitted: Admitted, presence: PresenceOut
     ) -> Snapshot:
         # Shielded: a join given up (its socket gone) leaves the read to the others.
-        state = await asyncio.shield(self._next_read(access.row))
-        return await snapshot(self._ctx, principal, access, presence, state)
+        state = await asyncio.shield(self._next_read(admitted.access.row))
+        return await snapshot(self._ctx, principal, admitted, presence, state)
 
     def _next_read(self, row: RowMapping) -> asyncio.Future[ClassState]:
         class_id = str(row["id"])

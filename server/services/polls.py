@@ -283,14 +283,17 @@ async def of_class(conn: AsyncConnection, class_id: str) -> list[ClassPoll]:
     return out
 
 
-async def votes_of(conn: AsyncConnection, user_id: str, poll_ids: list[str]) -> dict[str, Any]:
-    """The user's choice in each of these polls they voted in."""
-    if not poll_ids:
-        return {}
-    found = await conn.execute(
-        select(_pv.poll_id, _pv.choice).where(_pv.user_id == user_id, _pv.poll_id.in_(poll_ids))
-    )
+async def votes_of(conn: AsyncConnection, user_id: str, class_id: str) -> dict[str, Any]:
+    """The user's choice in each poll of the class they voted in."""
+    found = await conn.execute(_VOTES_OF, {"user_id": user_id, "class_id": class_id})
     return dict(found.all())
+
+
+_VOTES_OF = (
+    select(_pv.poll_id, _pv.choice)
+    .join(polls, _p.id == _pv.poll_id)
+    .where(_pv.user_id == bindparam("user_id"), _p.class_id == bindparam("class_id"))
+)
 
 
 async def views(
@@ -298,7 +301,7 @@ async def views(
 ) -> list[PollView]:
     """Every poll of the class as this viewer sees it, with results if visible and their vote."""
     class_polls = await of_class(conn, class_id)
-    mine = await votes_of(conn, user_id, [p.row["id"] for p in class_polls])
+    mine = await votes_of(conn, user_id, class_id)
     return [p.view(is_host=is_host, my_vote=mine.get(p.row["id"])) for p in class_polls]
 
 

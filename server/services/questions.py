@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from sqlalchemy import RowMapping, delete, func, insert, select, update
+from sqlalchemy import RowMapping, bindparam, delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ..auth import Principal
@@ -229,7 +229,7 @@ async def visible(
     if limit is not None:
         query = query.limit(limit)
     rows = (await conn.execute(query)).mappings().all()
-    mine = await voted_by(conn, user_id, [r["id"] for r in rows])
+    mine = await voted_by(conn, user_id, class_id)
     return [render(r, voted=r["id"] in mine, reveal_author=reveal_authors) for r in rows], total
 
 
@@ -240,14 +240,17 @@ async def of_class(conn: AsyncConnection, class_id: str) -> list[RowMapping]:
     return list((await conn.execute(query)).mappings().all())
 
 
-async def voted_by(conn: AsyncConnection, user_id: str, question_ids: list[str]) -> set[str]:
-    """Which of these questions the user voted for."""
-    if not question_ids:
-        return set()
-    found = await conn.scalars(
-        select(_v.question_id).where(_v.user_id == user_id, _v.question_id.in_(question_ids))
-    )
+async def voted_by(conn: AsyncConnection, user_id: str, class_id: str) -> set[str]:
+    """The questions of the class the user voted for."""
+    found = await conn.scalars(_VOTED_BY, {"user_id": user_id, "class_id": class_id})
     return set(found.all())
+
+
+_VOTED_BY = (
+    select(_v.question_id)
+    .join(questions, _q.id == _v.question_id)
+    .where(_v.user_id == bindparam("user_id"), _q.class_id == bindparam("class_id"))
+)
 
 
 async def listing(
