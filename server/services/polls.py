@@ -4,23 +4,30 @@ One vote row per (poll, participant): the primary key plus an upsert makes a
 re-vote replace the earlier one and keeps tallies exact under any
 concurrency; tallies are always counted from the rows, never kept aside.
 A vote takes a share lock on the poll row, so it cannot land after the
-poll's close commits.
+poll's close commits.  Votes cast at the same time (a poll storm) are
+stored together, one transaction for a batch (``GroupCommit``), each
+ballot still refused or counted on its own.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
+from functools import partial
 from typing import Any
+from weakref import WeakKeyDictionary
 
 from sqlalchemy import Row, RowMapping, bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ..auth import Principal
+from ..db import Database
 from ..db.database import upsert_in
+from ..db.group_commit import GroupCommit
 from ..db.tables import poll_votes, polls
 from ..domain.polls import Ballot, Tally, check_choice, tally
-from ..errors import Closed, Forbidden, NotFound
+from ..errors import Closed, Forbidden, LiveclassError, NotFound
 from ..outbound.outbox import EventType, emit_class
 from ..schemas.common import UserRef
 from ..schemas.interactions import (
@@ -122,24 +129,71 @@ async def vote(
 ) -> None:
     """Participants only; a second vote while open replaces the first."""
     actor = await enter(ctx, principal, class_id, family=Family.POLLS, participants_only=True)
-    now = ctx.clock()
-    async with ctx.db.write() as conn:
-        found = await conn.execute(_POLL_TO_VOTE, {"poll_id": poll_id, "class_id": class_id})
-        row = found.mappings().first()
-        if row is None:
-            raise NotFound("no such poll in this class")
-        if row["status"] != "open":
-            raise Closed("the poll is closed")
-        stored = check_choice(row["kind"], len(row["options"]), choice)
-        ballot = {
-            "poll_id": poll_id,
-            "user_id": actor.user_id,
-            "choice": stored,
-            "voted_at": now,
-            "user_name": principal.name,
-        }
-        await conn.execute(_CAST_VOTE[conn.dialect.name], ballot)
+    ballot = _Ballot(class_id, poll_id, actor.user_id, principal.name, choice, ctx.clock())
+    refused = await _ballot_box(ctx.db).submit(ballot)
+    if refused is not None:
+        raise refused
     ctx.broadcaster.changed(class_id, Coalesced.RESULTS, poll_id)
+
+
+@dataclass(frozen=True, slots=True)
+class _Ballot:
+    class_id: str
+    poll_id: str
+    user_id: str
+    user_name: str
+    choice: Any
+    at: datetime
+
+
+# Votes cast together (a poll storm) go in one transaction: see GroupCommit.
+_BallotBox = GroupCommit[_Ballot, LiveclassError | None]
+_ballot_boxes: WeakKeyDictionary[Database, _BallotBox] = WeakKeyDictionary()
+
+
+def _ballot_box(db: Database) -> _BallotBox:
+    box = _ballot_boxes.get(db)
+    if box is None:
+        box = _ballot_boxes[db] = GroupCommit(partial(_cast, db))
+    return box
+
+
+async def _cast(db: Database, ballots: list[_Ballot]) -> list[LiveclassError | None]:
+    """Store ballots in one transaction, each poll locked and checked once; per ballot
+    ``None`` or why it was refused.  Of one voter's ballots for a poll the last counts."""
+    refusals: list[LiveclassError | None] = []
+    stored: dict[tuple[str, str], dict[str, Any]] = {}
+    async with db.write() as conn:
+        found: dict[tuple[str, str], RowMapping | None] = {}
+        for ballot in ballots:
+            key = (ballot.class_id, ballot.poll_id)
+            if key not in found:
+                parameters = {"poll_id": ballot.poll_id, "class_id": ballot.class_id}
+                found[key] = (await conn.execute(_POLL_TO_VOTE, parameters)).mappings().first()
+            try:
+                stored[(ballot.poll_id, ballot.user_id)] = _stored(ballot, found[key])
+            except LiveclassError as exc:
+                refusals.append(exc)
+            else:
+                refusals.append(None)
+        if stored:
+            await conn.execute(_CAST_VOTE[conn.dialect.name], list(stored.values()))
+    return refusals
+
+
+def _stored(ballot: _Ballot, poll: RowMapping | None) -> dict[str, Any]:
+    """The vote row of a ballot for ``poll`` (``None``: not in the class), or raise."""
+    if poll is None:
+        raise NotFound("no such poll in this class")
+    if poll["status"] != "open":
+        raise Closed("the poll is closed")
+    return {
+        "poll_id": ballot.poll_id,
+        "user_id": ballot.user_id,
+        "choice": check_choice(poll["kind"], len(poll["options"]), ballot.choice),
+        "voted_at": ballot.at,
+        "user_name": ballot.user_name,
+    }
 
 
 async def close(
