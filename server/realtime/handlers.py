@@ -74,7 +74,7 @@ def register(sio: socketio.AsyncServer, ctx: ServiceContext, hub: Hub, metrics: 
     in_flight: dict[str, int] = {}
     expiry = TokenExpiry(sio, ctx)
     join_slots = JoinSlots(ctx.settings.database_pool_size)
-    snapshots = classroom.Snapshots(ctx)
+    joins = classroom.Joins(ctx)
 
     def on(event: str, model: type[M], run: Run[M]) -> None:
         async def handler(sid: str, *args: Any) -> dict[str, Any]:
@@ -101,13 +101,13 @@ def register(sio: socketio.AsyncServer, ctx: ServiceContext, hub: Hub, metrics: 
 
     async def join(sid: str, who: Principal, p: ClassRef) -> dict[str, Any]:
         async with join_slots.slot():  # what holds database connections
-            admitted = await classroom.admit(ctx, who, p.class_id)
+            admitted = await joins.admit(who, p.class_id)
             role = admitted.access.role
             user = UserRef(id=who.user_id, name=who.name, role=role.value)
             await hub.join(sid, p.class_id, user, role)
         count, users = await hub.presence.page(p.class_id, 0, PRESENCE_IN_SNAPSHOT)
         presence = PresenceOut(count=count, users=users)
-        snapshot = await snapshots.snapshot(who, admitted, presence)
+        snapshot = await joins.snapshot(who, admitted, presence)
         return {"snapshot": snapshot.model_dump(mode="json", by_alias=True)}
 
     async def leave(sid: str, who: Principal, p: ClassRef) -> dict[str, Any]:

@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
+from datetime import datetime
+from functools import partial
 from typing import Any
 
 from sqlalchemy import RowMapping, func, literal, select, union_all
 
 from ..auth import Principal
+from ..db.group_commit import GroupCommit
 from ..db.tables import (
     chat_messages,
     class_events,
@@ -18,6 +21,7 @@ from ..db.tables import (
     polls,
     questions,
 )
+from ..errors import LiveclassError
 from ..schemas.common import UserRef
 from ..schemas.interactions import (
     HandOut,
@@ -47,8 +51,7 @@ __all__ = [
     "RESYNC_PAGE",
     "Admitted",
     "ClassState",
-    "Snapshots",
-    "admit",
+    "Joins",
     "class_state",
     "history",
     "resync",
@@ -70,15 +73,31 @@ class Admitted:
     choices: dict[str, Any]  # poll id -> choice
 
 
-async def admit(ctx: ServiceContext, principal: Principal, class_id: str) -> Admitted:
-    """``class:join``'s admission (the rules of :mod:`.admission`) in its own transaction."""
+@dataclass(frozen=True, slots=True)
+class _Arrival:
+    principal: Principal
+    class_id: str
+    at: datetime
+
+
+async def _admit_all(
+    ctx: ServiceContext, arrivals: list[_Arrival]
+) -> list[Admitted | LiveclassError]:
+    """``class:join``'s admissions (the rules of :mod:`.admission`) in one transaction;
+    per arrival who was admitted or why not (a refusal has written nothing)."""
+    outcomes: list[Admitted | LiveclassError] = []
     async with ctx.db.write() as conn:
-        access = await admission.admit(ctx, conn, principal, class_id, Entry.ROOM, ctx.clock())
-        return Admitted(
-            access,
-            voted=await questions_service.voted_by(conn, principal.user_id, class_id),
-            choices=await polls_service.votes_of(conn, principal.user_id, class_id),
-        )
+        for one in arrivals:
+            who, class_id = one.principal, one.class_id
+            try:
+                access = await admission.admit(ctx, conn, who, class_id, Entry.ROOM, one.at)
+            except LiveclassError as exc:
+                outcomes.append(exc)
+                continue
+            voted = await questions_service.voted_by(conn, who.user_id, class_id)
+            choices = await polls_service.votes_of(conn, who.user_id, class_id)
+            outcomes.append(Admitted(access, voted=voted, choices=choices))
+    return outcomes
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,20 +164,32 @@ async def snapshot(
     )
 
 
-class Snapshots:
-    """``class:join`` snapshots, where the joins of one class that arrive together share
-    one read of its :class:`ClassState`.
+class Joins:
+    """``class:join``: admissions and snapshots, with the work that joins arriving together
+    have in common done once.
 
-    A join waits for the next read of its class to *start*, never for one
-    already running: the caller entered the class's rooms before asking, so
-    every event after the ``seq`` of that read reaches them live.  One read
-    runs per class at a time; the joins arriving meanwhile share the next.
+    Admissions that arrive while one is being written go together in the
+    next transaction (``GroupCommit``).  The joins of one class share one
+    read of its :class:`ClassState`: a join waits for the next read of its
+    class to *start*, never for one already running, since the caller
+    entered the class's rooms before asking, so every event after the
+    ``seq`` of that read reaches them live.  One read runs per class at a
+    time; the joins arriving meanwhile share the next.
     """
 
     def __init__(self, ctx: ServiceContext) -> None:
         self._ctx = ctx
+        self._admissions: GroupCommit[_Arrival, Admitted | LiveclassError] = GroupCommit(
+            partial(_admit_all, ctx)
+        )
         self._next: dict[str, asyncio.Future[ClassState]] = {}
         self._running: dict[str, asyncio.Task[None]] = {}
+
+    async def admit(self, principal: Principal, class_id: str) -> Admitted:
+        outcome = await self._admissions.submit(_Arrival(principal, class_id, self._ctx.clock()))
+        if isinstance(outcome, LiveclassError):
+            raise outcome
+        return outcome
 
     async def snapshot(
         self, principal: Principal, admitted: Admitted, presence: PresenceOut
