@@ -184,6 +184,8 @@ class Joins:
         )
         self._next: dict[str, asyncio.Future[ClassState]] = {}
         self._running: dict[str, asyncio.Task[None]] = {}
+        # Many classes joined at once: their reads hold fewer than the pool's connections.
+        self._reads = asyncio.Semaphore(max(1, ctx.settings.database_pool_size - 1))
 
     async def admit(self, principal: Principal, class_id: str) -> Admitted:
         outcome = await self._admissions.submit(_Arrival(principal, class_id, self._ctx.clock()))
@@ -221,7 +223,8 @@ class Joins:
             await asyncio.wait([before])
         del self._next[str(row["id"])]  # joins from now on wait for the read after this one
         try:
-            pending.set_result(await class_state(self._ctx, row))
+            async with self._reads:
+                pending.set_result(await class_state(self._ctx, row))
         except asyncio.CancelledError:
             pending.cancel()
             raise
