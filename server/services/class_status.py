@@ -140,3 +140,4 @@ async def notify_cancellation(conn: AsyncConnection, row: RowMapping, *, at: dat
         body=f"The live class \u201c{row['title']}\u201d scheduled for {start} was cancelled.",
         at=at,
     )
+

@@ -69,6 +69,7 @@ async def test_two_processes_act_as_one(platform: Platform) -> None:
         await host.wait_for_online(class_id, everyone - {platform.students[1].user_id})
 
 
+
 async def test_a_process_reads_only_the_classes_it_has_members_in(platform: Platform) -> None:
     settings = platform.server.settings
     if settings.redis_url is None:
