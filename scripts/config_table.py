@@ -24,7 +24,7 @@ END = "<!-- config-table:end -->"
 
 MEANINGS = {
     "database_pool_size": "Connections per process in the database pool (as many again in "
-    "overflow), 1-200; `class:join` uses fewer",
+    "overflow), 1-200",
     "jwt_algorithms": "Accepted JWT algorithms (JSON list): all HS* or all RS*/ES*",
     "jwt_audience": "Required `aud` claim; unset = not checked",
     "jwt_issuer": "Required `iss` claim; unset = not checked",

@@ -73,7 +73,7 @@ Run = Callable[[str, Principal, M], Awaitable[dict[str, Any]]]
 def register(sio: socketio.AsyncServer, ctx: ServiceContext, hub: Hub, metrics: Metrics) -> None:
     in_flight: dict[str, int] = {}
     expiry = TokenExpiry(sio, ctx)
-    join_slots = JoinSlots(ctx.settings.database_pool_size)
+    join_slots = JoinSlots()
     joins = classroom.Joins(ctx)
 
     def on(event: str, model: type[M], run: Run[M]) -> None:
@@ -100,7 +100,7 @@ def register(sio: socketio.AsyncServer, ctx: ServiceContext, hub: Hub, metrics: 
         sio.on(event, handler)
 
     async def join(sid: str, who: Principal, p: ClassRef) -> dict[str, Any]:
-        async with join_slots.slot():  # what holds database connections
+        async with join_slots.slot():  # what writes to the database
             admitted = await joins.admit(who, p.class_id)
             role = admitted.access.role
             user = UserRef(id=who.user_id, name=who.name, role=role.value)
