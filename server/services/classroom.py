@@ -205,7 +205,7 @@ class Joins:
         pending = self._next.get(class_id)
         if pending is None:
             pending = asyncio.get_running_loop().create_future()
-            # Read even if every join gave up, so nobody is left to retrieve a failure.
+            # Retrieved here too: a failure that no join waits for any more is not logged.
             pending.add_done_callback(lambda done: done.cancelled() or done.exception())
             self._next[class_id] = pending
             task = asyncio.create_task(self._read(row, pending, self._running.get(class_id)))
