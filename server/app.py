@@ -152,7 +152,11 @@ def create_app(
         max_event_bytes=settings.socket_max_event_bytes,
     )
     fanout = install_fanout(sio, metrics, max_unsent_bytes=settings.socket_max_unsent_bytes)
-    db = Database(settings.database_url, pool_size=settings.database_pool_size)
+    db = Database(
+        settings.database_url,
+        pool_size=settings.database_pool_size,
+        pool_timeout=settings.database_pool_timeout_seconds,
+    )
     redis = aioredis.from_url(settings.redis_url) if settings.redis_url else None
 
     def now() -> datetime:

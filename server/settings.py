@@ -41,6 +41,12 @@ class Settings(BaseSettings):
         description="SQLAlchemy URL: sqlite+aiosqlite:///path or postgresql+asyncpg://...",
     )
     database_pool_size: int = Field(default=10, ge=1, le=200)
+    database_pool_timeout_seconds: float = Field(
+        default=30.0,
+        gt=0,
+        le=300,
+        description="Longest wait for a pooled database connection before a 503, seconds",
+    )
     redis_url: str | None = Field(
         default=None, description="Redis URL for several processes; unset = one process, memory"
     )

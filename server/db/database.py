@@ -23,6 +23,7 @@ from sqlalchemy import Table, event, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from ..errors import Unavailable
@@ -33,14 +34,20 @@ _READONLY = "liveclass_readonly"
 
 
 class Database:
-    def __init__(self, url: str, *, pool_size: int = 10, echo: bool = False) -> None:
+    def __init__(
+        self, url: str, *, pool_size: int = 10, pool_timeout: float = 30.0, echo: bool = False
+    ) -> None:
         self.url = url
         self.is_sqlite = url.startswith("sqlite")
-        options: dict[str, Any] = {"echo": echo, "pool_pre_ping": not self.is_sqlite}
+        options: dict[str, Any] = {
+            "echo": echo,
+            "pool_pre_ping": not self.is_sqlite,
+            "pool_size": pool_size,
+            "max_overflow": pool_size,
+            "pool_timeout": pool_timeout,
+        }
         if self.is_sqlite:
             options["connect_args"] = {"timeout": 30}
-        else:
-            options.update(pool_size=pool_size, max_overflow=pool_size)
         self.engine: AsyncEngine = create_async_engine(url, **options)
         self._write_lock = asyncio.Lock() if self.is_sqlite else None
         if self.is_sqlite:
@@ -90,6 +97,8 @@ async def _translated() -> AsyncIterator[None]:
         raise
     except (OSError, ConnectionError) as exc:
         raise Unavailable("the database is unavailable") from exc
+    except PoolTimeout as exc:  # every pooled connection stayed busy: the server is overloaded
+        raise Unavailable("the database is busy") from exc
 
 
 # SQLSTATE classes meaning "the server cannot serve you now": connection exception,

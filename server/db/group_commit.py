@@ -13,7 +13,9 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from typing import Generic, TypeVar
 
-__all__ = ["GroupCommit"]
+__all__ = ["MAX_BATCH", "GroupCommit"]
+
+MAX_BATCH = 200
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -29,7 +31,7 @@ class GroupCommit(Generic[T, R]):
     """
 
     def __init__(
-        self, write: Callable[[list[T]], Awaitable[list[R]]], *, max_batch: int = 200
+        self, write: Callable[[list[T]], Awaitable[list[R]]], *, max_batch: int = MAX_BATCH
     ) -> None:
         self._write = write
         self._max_batch = max_batch

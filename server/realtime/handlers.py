@@ -55,6 +55,7 @@ from ..services.access import load_class
 from ..services.context import ServiceContext
 from .expiry import TokenExpiry
 from .hub import Hub
+from .join_slots import JoinSlots
 from .packets import REFUSED_EVENT
 from .server import principal_of
 
@@ -72,6 +73,8 @@ Run = Callable[[str, Principal, M], Awaitable[dict[str, Any]]]
 def register(sio: socketio.AsyncServer, ctx: ServiceContext, hub: Hub, metrics: Metrics) -> None:
     in_flight: dict[str, int] = {}
     expiry = TokenExpiry(sio, ctx)
+    join_slots = JoinSlots()
+    joins = classroom.Joins(ctx)
 
     def on(event: str, model: type[M], run: Run[M]) -> None:
         async def handler(sid: str, *args: Any) -> dict[str, Any]:
@@ -97,12 +100,14 @@ def register(sio: socketio.AsyncServer, ctx: ServiceContext, hub: Hub, metrics: 
         sio.on(event, handler)
 
     async def join(sid: str, who: Principal, p: ClassRef) -> dict[str, Any]:
-        access = await classroom.admit(ctx, who, p.class_id)
-        user = UserRef(id=who.user_id, name=who.name, role=access.role.value)
-        await hub.join(sid, p.class_id, user, access.role)
+        async with join_slots.slot():  # what writes to the database
+            admitted = await joins.admit(who, p.class_id)
+            role = admitted.access.role
+            user = UserRef(id=who.user_id, name=who.name, role=role.value)
+            await hub.join(sid, p.class_id, user, role)
         count, users = await hub.presence.page(p.class_id, 0, PRESENCE_IN_SNAPSHOT)
         presence = PresenceOut(count=count, users=users)
-        snapshot = await classroom.snapshot(ctx, who, access, presence)
+        snapshot = await joins.snapshot(who, admitted, presence)
         return {"snapshot": snapshot.model_dump(mode="json", by_alias=True)}
 
     async def leave(sid: str, who: Principal, p: ClassRef) -> dict[str, Any]:

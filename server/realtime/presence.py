@@ -2,8 +2,10 @@
 
 Each process knows its own sockets (class -> user -> socket ids).  The first
 socket of a user in a class on this process opens a ``presence`` attendance
-interval keyed ``{process}:{user}``, the last one closes it; intervals from
-several processes or devices overlap and the attendance report merges them.
+interval keyed ``{process}:{user}``, the last one closes it (those opening
+or closing meanwhile, as in a join storm, are written in one transaction);
+intervals from several processes or devices overlap and the attendance
+report merges them.
 
 A user is *online* in a class while at least one socket of theirs, on any
 process, is in it.  Every change of that (a user coming online or going
@@ -41,6 +43,7 @@ import logging
 import time
 from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import cast
 
@@ -50,6 +53,7 @@ from sqlalchemy.exc import DBAPIError
 
 from ..clock import Clock, utcnow
 from ..db import Database
+from ..db.group_commit import GroupCommit
 from ..errors import Unavailable
 from ..schemas.common import UserRef
 from ..services.attendance import close_intervals, close_presence, open_interval
@@ -100,6 +104,16 @@ return gone
 """
 
 
+@dataclass(frozen=True, slots=True)
+class _Change:
+    """A user's presence attendance interval in a class opens or closes ``at``."""
+
+    class_id: str
+    user_id: str
+    at: datetime
+    opens: bool
+
+
 def net_changes(changes: list[tuple[bool, UserRef]]) -> tuple[list[UserRef], list[UserRef]]:
     """(joined, left) between two updates: a user who came and went (or went and came
     back) in between changed nothing; order is the order of their last change."""
@@ -137,6 +151,7 @@ class Presence:
         self._locks: dict[tuple[str, str], tuple[asyncio.Lock, int]] = {}
         self._listener: PresenceListener | None = None
         self._unsynced = False  # a Redis write failed: the next heartbeat reconciles
+        self._intervals: GroupCommit[_Change, None] = GroupCommit(self._store)
         if redis is not None:
             self._enter_script = redis.register_script(_ENTER)
             self._leave_script = redis.register_script(_LEAVE)
@@ -381,26 +396,35 @@ class Presence:
     # -- storage ---------------------------------------------------------------------------
 
     async def _opened(self, class_id: str, user: UserRef) -> None:
-        async with self._db.write() as conn:
-            await open_interval(
-                conn,
-                class_id,
-                user_id=user.id,
-                source=SOURCE,
-                at=self._clock(),
-                source_key=self._source_key(user.id),
-            )
+        await self._intervals.submit(_Change(class_id, user.id, self._clock(), opens=True))
 
     async def _closed(self, class_id: str, user_id: str) -> None:
+        await self._intervals.submit(_Change(class_id, user_id, self._clock(), opens=False))
+
+    async def _store(self, changes: list[_Change]) -> list[None]:
+        """Attendance intervals opened and closed together (a join storm) in one transaction."""
         async with self._db.write() as conn:
-            await close_intervals(
-                conn,
-                class_id,
-                at=self._clock(),
-                user_id=user_id,
-                source=SOURCE,
-                source_key=self._source_key(user_id),
-            )
+            for change in changes:
+                key = self._source_key(change.user_id)
+                if change.opens:
+                    await open_interval(
+                        conn,
+                        change.class_id,
+                        user_id=change.user_id,
+                        source=SOURCE,
+                        at=change.at,
+                        source_key=key,
+                    )
+                else:
+                    await close_intervals(
+                        conn,
+                        change.class_id,
+                        at=change.at,
+                        user_id=change.user_id,
+                        source=SOURCE,
+                        source_key=key,
+                    )
+        return [None] * len(changes)
 
     def _source_key(self, user_id: str) -> str:
         return f"{self.process_id}:{user_id}"

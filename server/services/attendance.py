@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, RowMapping, and_, func, insert, select, update
+from sqlalchemy import ColumnElement, RowMapping, and_, bindparam, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ..auth import Principal
@@ -37,23 +37,22 @@ async def open_interval(
     source_key: str = "",
 ) -> bool:
     """Open an interval unless this source already has one open; ``True`` if opened."""
-    already = await conn.scalar(
-        select(_iv.id).where(
-            _iv.class_id == class_id,
-            _iv.user_id == user_id,
-            _iv.source == source,
-            _iv.source_key == source_key,
-            _iv.ended_at.is_(None),
-        )
-    )
-    if already is not None:
+    key = {"class_id": class_id, "user_id": user_id, "source": source, "source_key": source_key}
+    if await conn.scalar(_OPEN_ONE, key) is not None:
         return False
-    await conn.execute(
-        insert(attendance_intervals).values(
-            class_id=class_id, user_id=user_id, source=source, source_key=source_key, started_at=at
-        )
-    )
+    await conn.execute(_OPEN, {**key, "started_at": at})
     return True
+
+
+# Built once: presence opens one for every join.
+_OPEN_ONE = select(_iv.id).where(
+    _iv.class_id == bindparam("class_id"),
+    _iv.user_id == bindparam("user_id"),
+    _iv.source == bindparam("source"),
+    _iv.source_key == bindparam("source_key"),
+    _iv.ended_at.is_(None),
+)
+_OPEN = insert(attendance_intervals)
 
 
 async def close_intervals(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from sqlalchemy import ColumnElement, RowMapping, and_, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -24,11 +25,12 @@ from .attendance import online_counts
 from .recordings import recorded_classes
 
 __all__ = [
+    "ClassFacts",
+    "class_facts",
     "count_participants",
     "list_classes",
     "participant_passcode",
     "participants_of",
-    "render_classes",
 ]
 
 _lc = live_classes.c
@@ -45,7 +47,7 @@ async def list_classes(
 ) -> tuple[list[ClassOut], int]:
     """One page of classes as ``principal`` sees them, and how many match, in one query.
 
-    What :func:`render_classes` shows, plus the count, with the per-class facts
+    What :meth:`ClassFacts.render` shows, plus the count, with the per-class facts
     (the caller teaches the course, online count, host's name, recordings) as
     columns of the page's rows instead of five more queries.
     """
@@ -111,18 +113,29 @@ async def list_classes(
     return items, total
 
 
-async def render_classes(
-    conn: AsyncConnection, rows: Sequence[RowMapping], roles: list[ClassRole]
-) -> list[ClassOut]:
-    """Rows as their viewers (one role per row) see them, with online counts."""
+@dataclass(frozen=True, slots=True)
+class ClassFacts:
+    """What rendering some classes needs beyond their rows, whoever the viewer is."""
+
+    online: dict[str, int]
+    names: dict[tuple[str, str], str]
+    recorded: set[str]
+
+    def render(self, row: RowMapping, role: ClassRole) -> ClassOut:
+        """The row as a viewer of ``role`` sees it."""
+        return render(
+            row, role, self.online.get(row["id"], 0), self.names, row["id"] in self.recorded
+        )
+
+
+async def class_facts(conn: AsyncConnection, rows: Sequence[RowMapping]) -> ClassFacts:
+    """Online counts, host names and recordings of the classes in ``rows``."""
     ids = [r["id"] for r in rows]
-    online = await online_counts(conn, ids)
-    names = await _names(conn, rows)
-    recorded = await recorded_classes(conn, ids)
-    return [
-        render(row, role, online.get(row["id"], 0), names, row["id"] in recorded)
-        for row, role in zip(rows, roles, strict=True)
-    ]
+    return ClassFacts(
+        online=await online_counts(conn, ids),
+        names=await _names(conn, rows),
+        recorded=await recorded_classes(conn, ids),
+    )
 
 
 async def _names(conn: AsyncConnection, rows: Sequence[RowMapping]) -> dict[tuple[str, str], str]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -46,6 +47,7 @@ from ..schemas.classes import (
     ClassUpdate,
     JoinInfo,
     ParticipantOut,
+    ResourceOut,
     check_schedule,
 )
 from ..schemas.common import Page
@@ -55,22 +57,25 @@ from .attendance import close_intervals, open_interval
 from .class_meetings import meeting_columns, meeting_of, meeting_request, touches_provider
 from .class_status import notify_reschedule, transition_in
 from .class_views import (
+    ClassFacts,
+    class_facts,
     count_participants,
     list_classes,
     participant_passcode,
     participants_of,
-    render_classes,
 )
 from .context import ServiceContext
 from .google_jobs import enqueue_channel_open
-from .recordings import accessible_recordings
+from .recordings import ClassRecordings, class_recordings
 from .resources import of_class
 from .users import remember_user
 
 __all__ = [
+    "DetailParts",
     "cancel",
     "create",
     "detail",
+    "detail_parts",
     "end",
     "find",
     "get",
@@ -387,12 +392,35 @@ async def leave(ctx: ServiceContext, principal: Principal, class_id: str) -> dic
 async def detail(
     ctx: ServiceContext, conn: AsyncConnection, principal: Principal, access: ClassAccess
 ) -> ClassDetail:
-    (summary,) = await render_classes(conn, [access.row], [access.role])
-    # load_class admits participants only while enrolled and not removed.
-    viewer = Viewer(principal.user_id, access.role, enrolled=True)
-    return ClassDetail(
-        **summary.model_dump(),
-        participants=await participants_of(conn, access.class_id, limit=PARTICIPANTS_IN_DETAIL),
-        recordings=await accessible_recordings(conn, viewer, access.class_id, now=ctx.clock()),
-        resources=await of_class(conn, access.class_id),
+    return (await detail_parts(ctx, conn, access.row)).for_viewer(principal, access)
+
+
+async def detail_parts(ctx: ServiceContext, conn: AsyncConnection, row: RowMapping) -> DetailParts:
+    """What a class's detail shows, read once for every viewer."""
+    class_id = str(row["id"])
+    return DetailParts(
+        facts=await class_facts(conn, [row]),
+        participants=await participants_of(conn, class_id, limit=PARTICIPANTS_IN_DETAIL),
+        recordings=await class_recordings(conn, class_id, now=ctx.clock()),
+        resources=await of_class(conn, class_id),
     )
+
+
+@dataclass(frozen=True, slots=True)
+class DetailParts:
+    """A class's detail before it is shown to someone: the same for every viewer."""
+
+    facts: ClassFacts
+    participants: list[ParticipantOut]
+    recordings: ClassRecordings
+    resources: list[ResourceOut]
+
+    def for_viewer(self, principal: Principal, access: ClassAccess) -> ClassDetail:
+        # load_class admits participants only while enrolled and not removed.
+        viewer = Viewer(principal.user_id, access.role, enrolled=True)
+        return ClassDetail(
+            **self.facts.render(access.row, access.role).model_dump(),
+            participants=self.participants,
+            recordings=self.recordings.accessible_to(viewer),
+            resources=self.resources,
+        )

@@ -3,11 +3,16 @@ seed-era combined interaction history of the HTTP API."""
 
 from __future__ import annotations
 
+import asyncio
+from dataclasses import dataclass
+from datetime import datetime
+from functools import partial
 from typing import Any
 
-from sqlalchemy import func, literal, select, union_all
+from sqlalchemy import RowMapping, func, literal, select, union_all
 
 from ..auth import Principal
+from ..db.group_commit import GroupCommit
 from ..db.tables import (
     chat_messages,
     class_events,
@@ -16,13 +21,23 @@ from ..db.tables import (
     polls,
     questions,
 )
+from ..errors import LiveclassError
 from ..schemas.common import UserRef
-from ..schemas.interactions import InteractionFilter, InteractionOut, PresenceOut, Snapshot, You
+from ..schemas.interactions import (
+    HandOut,
+    InteractionFilter,
+    InteractionOut,
+    MessageOut,
+    PresenceOut,
+    Snapshot,
+    You,
+)
 from . import admission, chat, classes, hands
 from . import polls as polls_service
 from . import questions as questions_service
 from .access import ClassAccess, load_class
 from .admission import Entry
+from .classes import DetailParts
 from .context import ServiceContext
 from .visibility import (
     participant_event,
@@ -30,9 +45,19 @@ from .visibility import (
     response_id,
     response_scope,
     reveals_author,
+    sees_question,
 )
 
-__all__ = ["RESYNC_PAGE", "admit", "history", "resync", "snapshot"]
+__all__ = [
+    "RESYNC_PAGE",
+    "Admitted",
+    "ClassState",
+    "Joins",
+    "class_state",
+    "history",
+    "resync",
+    "snapshot",
+]
 
 RESYNC_PAGE = 500
 CHAT_IN_SNAPSHOT = 50
@@ -40,41 +65,176 @@ CHAT_IN_SNAPSHOT = 50
 _e = class_events.c
 
 
-async def admit(ctx: ServiceContext, principal: Principal, class_id: str) -> ClassAccess:
-    """``class:join``'s admission (the rules of :mod:`.admission`) in its own transaction."""
+@dataclass(frozen=True, slots=True)
+class Admitted:
+    """A caller let into the classroom, with their own votes there (for the snapshot)."""
+
+    access: ClassAccess
+    voted: set[str]  # question ids
+    choices: dict[str, Any]  # poll id -> choice
+
+
+@dataclass(frozen=True, slots=True)
+class _Arrival:
+    principal: Principal
+    class_id: str
+    at: datetime
+
+
+async def _admit_all(
+    ctx: ServiceContext, arrivals: list[_Arrival]
+) -> list[Admitted | LiveclassError]:
+    """``class:join``'s admissions (the rules of :mod:`.admission`) in one transaction;
+    per arrival who was admitted or why not (a refusal has written nothing)."""
+    outcomes: list[Admitted | LiveclassError] = []
     async with ctx.db.write() as conn:
-        return await admission.admit(ctx, conn, principal, class_id, Entry.ROOM, ctx.clock())
+        for one in arrivals:
+            who, class_id = one.principal, one.class_id
+            try:
+                access = await admission.admit(ctx, conn, who, class_id, Entry.ROOM, one.at)
+            except LiveclassError as exc:
+                outcomes.append(exc)
+                continue
+            voted = await questions_service.voted_by(conn, who.user_id, class_id)
+            choices = await polls_service.votes_of(conn, who.user_id, class_id)
+            outcomes.append(Admitted(access, voted=voted, choices=choices))
+    return outcomes
+
+
+@dataclass(frozen=True, slots=True)
+class ClassState:
+    """The part of a snapshot that is the same for every viewer, read in one go."""
+
+    seq: int
+    detail: DetailParts
+    questions: list[RowMapping]
+    polls: list[polls_service.ClassPoll]
+    hands: list[HandOut]
+    chat: list[MessageOut]
+
+
+async def class_state(ctx: ServiceContext, row: RowMapping) -> ClassState:
+    """``seq`` is read first, so an event the client also receives live has ``seq`` above
+    it only if the state lacks it."""
+    class_id = str(row["id"])
+    async with ctx.db.read() as conn:
+        seq = int(await conn.scalar(select(_seq_of(class_id))) or 0)
+        return ClassState(
+            seq=seq,
+            detail=await classes.detail_parts(ctx, conn, row),
+            questions=await questions_service.of_class(conn, class_id),
+            polls=await polls_service.of_class(conn, class_id),
+            hands=await hands.queue(conn, class_id),
+            chat=await chat.recent(conn, class_id, limit=CHAT_IN_SNAPSHOT),
+        )
 
 
 async def snapshot(
-    ctx: ServiceContext, principal: Principal, access: ClassAccess, presence: PresenceOut
+    ctx: ServiceContext,
+    principal: Principal,
+    admitted: Admitted,
+    presence: PresenceOut,
+    state: ClassState,
 ) -> Snapshot:
-    """Everything a client needs after joining; ``seq`` is read first, so an event the
-    client also receives live has ``seq`` above it only if the snapshot lacks it."""
-    class_id = access.class_id
+    """Everything a client needs after joining: ``state`` as this caller may see it, with
+    their own votes.  ``state`` must have been read after the caller entered the room."""
+    access = admitted.access
     is_host = access.role.is_host
     # Provider call first, with no connection held: a host gets a link that works now.
     host_url = await classes.host_url(ctx, access.row) if is_host else None
-    async with ctx.db.read() as conn:
-        seq = int(await conn.scalar(select(_seq_of(class_id))) or 0)
-        detail = await classes.detail(ctx, conn, principal, access)
-        if is_host:
-            detail = detail.model_copy(update={"host_url": host_url})
-        visible, _ = await questions_service.visible(
-            conn, class_id, principal.user_id, is_host=is_host
+    detail = state.detail.for_viewer(principal, access)
+    if is_host:
+        detail = detail.model_copy(update={"host_url": host_url})
+    me = UserRef(id=principal.user_id, name=principal.name, role=access.role.value)
+    return Snapshot(
+        class_=detail,
+        you=You(user=me, role=access.role.value),
+        seq=state.seq,
+        presence=presence,
+        hands=state.hands,
+        polls=[
+            p.view(is_host=is_host, my_vote=admitted.choices.get(p.row["id"])) for p in state.polls
+        ],
+        questions=[
+            questions_service.render(q, voted=q["id"] in admitted.voted)
+            for q in state.questions
+            if sees_question(is_host=is_host, hidden=q["hidden"])
+        ],
+        chat=state.chat,
+        resources=detail.resources,
+    )
+
+
+class Joins:
+    """``class:join``: admissions and snapshots, with the work that joins arriving together
+    have in common done once.
+
+    Admissions that arrive while one is being written go together in the
+    next transaction (``GroupCommit``).  The joins of one class share one
+    read of its :class:`ClassState`: a join waits for the next read of its
+    class to *start*, never for one already running, since the caller
+    entered the class's rooms before asking, so every event after the
+    ``seq`` of that read reaches them live.  One read runs per class at a
+    time; the joins arriving meanwhile share the next.
+    """
+
+    def __init__(self, ctx: ServiceContext) -> None:
+        self._ctx = ctx
+        self._admissions: GroupCommit[_Arrival, Admitted | LiveclassError] = GroupCommit(
+            partial(_admit_all, ctx)
         )
-        me = UserRef(id=principal.user_id, name=principal.name, role=access.role.value)
-        return Snapshot(
-            class_=detail,
-            you=You(user=me, role=access.role.value),
-            seq=seq,
-            presence=presence,
-            hands=await hands.queue(conn, class_id),
-            polls=await polls_service.views(conn, class_id, principal.user_id, is_host=is_host),
-            questions=visible,
-            chat=await chat.recent(conn, class_id, limit=CHAT_IN_SNAPSHOT),
-            resources=detail.resources,
-        )
+        self._next: dict[str, asyncio.Future[ClassState]] = {}
+        self._running: dict[str, asyncio.Task[None]] = {}
+        # Many classes joined at once: their reads hold fewer than the pool's connections.
+        self._reads = asyncio.Semaphore(max(1, ctx.settings.database_pool_size - 1))
+
+    async def admit(self, principal: Principal, class_id: str) -> Admitted:
+        outcome = await self._admissions.submit(_Arrival(principal, class_id, self._ctx.clock()))
+        if isinstance(outcome, LiveclassError):
+            raise outcome
+        return outcome
+
+    async def snapshot(
+        self, principal: Principal, admitted: Admitted, presence: PresenceOut
+    ) -> Snapshot:
+        # Shielded: a join given up (its socket gone) leaves the read to the others.
+        state = await asyncio.shield(self._next_read(admitted.access.row))
+        return await snapshot(self._ctx, principal, admitted, presence, state)
+
+    def _next_read(self, row: RowMapping) -> asyncio.Future[ClassState]:
+        class_id = str(row["id"])
+        pending = self._next.get(class_id)
+        if pending is None:
+            pending = asyncio.get_running_loop().create_future()
+            # Retrieved here too: a failure that no join waits for any more is not logged.
+            pending.add_done_callback(lambda done: done.cancelled() or done.exception())
+            self._next[class_id] = pending
+            task = asyncio.create_task(self._read(row, pending, self._running.get(class_id)))
+            self._running[class_id] = task
+            task.add_done_callback(lambda done: self._forget(class_id, done))
+        return pending
+
+    async def _read(
+        self,
+        row: RowMapping,
+        pending: asyncio.Future[ClassState],
+        before: asyncio.Task[None] | None,
+    ) -> None:
+        if before is not None:
+            await asyncio.wait([before])
+        del self._next[str(row["id"])]  # joins from now on wait for the read after this one
+        try:
+            async with self._reads:
+                pending.set_result(await class_state(self._ctx, row))
+        except asyncio.CancelledError:
+            pending.cancel()
+            raise
+        except Exception as exc:
+            pending.set_exception(exc)
+
+    def _forget(self, class_id: str, task: asyncio.Task[None]) -> None:
+        if self._running.get(class_id) is task:
+            del self._running[class_id]
 
 
 async def resync(

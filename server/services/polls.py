@@ -4,21 +4,30 @@ One vote row per (poll, participant): the primary key plus an upsert makes a
 re-vote replace the earlier one and keeps tallies exact under any
 concurrency; tallies are always counted from the rows, never kept aside.
 A vote takes a share lock on the poll row, so it cannot land after the
-poll's close commits.
+poll's close commits.  Votes cast at the same time (a poll storm) are
+stored together, one transaction for a batch (``GroupCommit``), each
+ballot still refused or counted on its own.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from functools import partial
 from typing import Any
+from weakref import WeakKeyDictionary
 
-from sqlalchemy import RowMapping, bindparam, select, update
+from sqlalchemy import Row, RowMapping, bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ..auth import Principal
+from ..db import Database
 from ..db.database import upsert_in
+from ..db.group_commit import GroupCommit
 from ..db.tables import poll_votes, polls
 from ..domain.polls import Ballot, Tally, check_choice, tally
-from ..errors import Closed, Forbidden, NotFound
+from ..errors import Closed, Forbidden, LiveclassError, NotFound
 from ..outbound.outbox import EventType, emit_class
 from ..schemas.common import UserRef
 from ..schemas.interactions import (
@@ -36,7 +45,19 @@ from .events import Coalesced, append_event
 from .gate import Family, enter, new_id
 from .visibility import names_voters, sees_correct, sees_tally
 
-__all__ = ["close", "create", "listing", "poll_row", "results", "results_for", "views", "vote"]
+__all__ = [
+    "ClassPoll",
+    "close",
+    "create",
+    "listing",
+    "of_class",
+    "poll_row",
+    "results",
+    "results_for",
+    "views",
+    "vote",
+    "votes_of",
+]
 
 _p = polls.c
 _pv = poll_votes.c
@@ -108,24 +129,71 @@ async def vote(
 ) -> None:
     """Participants only; a second vote while open replaces the first."""
     actor = await enter(ctx, principal, class_id, family=Family.POLLS, participants_only=True)
-    now = ctx.clock()
-    async with ctx.db.write() as conn:
-        found = await conn.execute(_POLL_TO_VOTE, {"poll_id": poll_id, "class_id": class_id})
-        row = found.mappings().first()
-        if row is None:
-            raise NotFound("no such poll in this class")
-        if row["status"] != "open":
-            raise Closed("the poll is closed")
-        stored = check_choice(row["kind"], len(row["options"]), choice)
-        ballot = {
-            "poll_id": poll_id,
-            "user_id": actor.user_id,
-            "choice": stored,
-            "voted_at": now,
-            "user_name": principal.name,
-        }
-        await conn.execute(_CAST_VOTE[conn.dialect.name], ballot)
+    ballot = _Ballot(class_id, poll_id, actor.user_id, principal.name, choice, ctx.clock())
+    refused = await _ballot_box(ctx.db).submit(ballot)
+    if refused is not None:
+        raise refused
     ctx.broadcaster.changed(class_id, Coalesced.RESULTS, poll_id)
+
+
+@dataclass(frozen=True, slots=True)
+class _Ballot:
+    class_id: str
+    poll_id: str
+    user_id: str
+    user_name: str
+    choice: Any
+    at: datetime
+
+
+# Votes cast together (a poll storm) go in one transaction: see GroupCommit.
+_BallotBox = GroupCommit[_Ballot, LiveclassError | None]
+_ballot_boxes: WeakKeyDictionary[Database, _BallotBox] = WeakKeyDictionary()
+
+
+def _ballot_box(db: Database) -> _BallotBox:
+    box = _ballot_boxes.get(db)
+    if box is None:
+        box = _ballot_boxes[db] = GroupCommit(partial(_cast, db))
+    return box
+
+
+async def _cast(db: Database, ballots: list[_Ballot]) -> list[LiveclassError | None]:
+    """Store ballots in one transaction, each poll locked and checked once; per ballot
+    ``None`` or why it was refused.  Of one voter's ballots for a poll the last counts."""
+    refusals: list[LiveclassError | None] = []
+    stored: dict[tuple[str, str], dict[str, Any]] = {}
+    async with db.write() as conn:
+        found: dict[tuple[str, str], RowMapping | None] = {}
+        for ballot in ballots:
+            key = (ballot.class_id, ballot.poll_id)
+            if key not in found:
+                parameters = {"poll_id": ballot.poll_id, "class_id": ballot.class_id}
+                found[key] = (await conn.execute(_POLL_TO_VOTE, parameters)).mappings().first()
+            try:
+                stored[(ballot.poll_id, ballot.user_id)] = _stored(ballot, found[key])
+            except LiveclassError as exc:
+                refusals.append(exc)
+            else:
+                refusals.append(None)
+        if stored:
+            await conn.execute(_CAST_VOTE[conn.dialect.name], list(stored.values()))
+    return refusals
+
+
+def _stored(ballot: _Ballot, poll: RowMapping | None) -> dict[str, Any]:
+    """The vote row of a ballot for ``poll`` (``None``: not in the class), or raise."""
+    if poll is None:
+        raise NotFound("no such poll in this class")
+    if poll["status"] != "open":
+        raise Closed("the poll is closed")
+    return {
+        "poll_id": ballot.poll_id,
+        "user_id": ballot.user_id,
+        "choice": check_choice(poll["kind"], len(poll["options"]), ballot.choice),
+        "voted_at": ballot.at,
+        "user_name": ballot.user_name,
+    }
 
 
 async def close(
@@ -188,13 +256,21 @@ async def results(
 
 async def results_for(conn: AsyncConnection, row: RowMapping, *, is_host: bool) -> Results:
     """Tallies of one poll; hosts also get voters when the poll is not anonymous."""
-    ballots = (
+    return _results(row, await _ballots(conn, row), is_host=is_host)
+
+
+async def _ballots(conn: AsyncConnection, row: RowMapping) -> Sequence[Row[Any, Any, Any]]:
+    """(voter id, voter name, choice) of every vote, in voting order."""
+    return (
         await conn.execute(
             select(_pv.user_id, _pv.user_name, _pv.choice)
             .where(_pv.poll_id == row["id"])
             .order_by(_pv.voted_at, _pv.user_id)
         )
     ).all()
+
+
+def _results(row: RowMapping, ballots: Sequence[Row[Any, Any, Any]], *, is_host: bool) -> Results:
     names = {user_id: name for user_id, name, _ in ballots}
     counted = tally(row["kind"], len(row["options"]), (Ballot(u, c) for u, _, c in ballots))
     named = names_voters(is_host=is_host, anonymous=row["anonymous"])
@@ -220,10 +296,24 @@ def _shape(kind: str, counted: Tally, names: dict[str, str] | None) -> Results:
     return ChoiceResults(total=counted.total, counts=counted.counts, voters=per_option)
 
 
-async def views(
-    conn: AsyncConnection, class_id: str, user_id: str, *, is_host: bool
-) -> list[PollView]:
-    """Every poll of the class as this viewer sees it, with results if visible and their vote."""
+@dataclass(frozen=True, slots=True)
+class ClassPoll:
+    """One poll and its tallies as hosts and as participants see them (``None``: not now)."""
+
+    row: RowMapping
+    for_hosts: Results
+    for_participants: Results | None
+
+    def view(self, *, is_host: bool, my_vote: Any) -> PollView:
+        return PollView(
+            **render(self.row, is_host=is_host).model_dump(),
+            tally=self.for_hosts if is_host else self.for_participants,
+            my_vote=my_vote,
+        )
+
+
+async def of_class(conn: AsyncConnection, class_id: str) -> list[ClassPoll]:
+    """Every poll of the class with its tallies, the same for every viewer."""
     rows = (
         (
             await conn.execute(
@@ -233,26 +323,40 @@ async def views(
         .mappings()
         .all()
     )
-    mine = dict(
-        (
-            await conn.execute(
-                select(_pv.poll_id, _pv.choice).where(
-                    _pv.user_id == user_id, _pv.poll_id.in_([r["id"] for r in rows])
-                )
-            )
-        ).all()
-    )
     out = []
     for row in rows:
-        visible = sees_tally(is_host=is_host, results=row["results"], status=row["status"])
+        ballots = await _ballots(conn, row)
+        shown = sees_tally(is_host=False, results=row["results"], status=row["status"])
         out.append(
-            PollView(
-                **render(row, is_host=is_host).model_dump(),
-                tally=await results_for(conn, row, is_host=is_host) if visible else None,
-                my_vote=mine.get(row["id"]),
+            ClassPoll(
+                row,
+                for_hosts=_results(row, ballots, is_host=True),
+                for_participants=_results(row, ballots, is_host=False) if shown else None,
             )
         )
     return out
+
+
+async def votes_of(conn: AsyncConnection, user_id: str, class_id: str) -> dict[str, Any]:
+    """The user's choice in each poll of the class they voted in."""
+    found = await conn.execute(_VOTES_OF, {"user_id": user_id, "class_id": class_id})
+    return dict(found.all())
+
+
+_VOTES_OF = (
+    select(_pv.poll_id, _pv.choice)
+    .join(polls, _p.id == _pv.poll_id)
+    .where(_pv.user_id == bindparam("user_id"), _p.class_id == bindparam("class_id"))
+)
+
+
+async def views(
+    conn: AsyncConnection, class_id: str, user_id: str, *, is_host: bool
+) -> list[PollView]:
+    """Every poll of the class as this viewer sees it, with results if visible and their vote."""
+    class_polls = await of_class(conn, class_id)
+    mine = await votes_of(conn, user_id, class_id)
+    return [p.view(is_host=is_host, my_vote=mine.get(p.row["id"])) for p in class_polls]
 
 
 async def listing(ctx: ServiceContext, principal: Principal, class_id: str) -> list[PollView]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from sqlalchemy import RowMapping, delete, func, insert, select, update
+from sqlalchemy import RowMapping, bindparam, delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ..auth import Principal
@@ -26,7 +26,18 @@ from .gate import Actor, Family, enter, new_id
 from .ratelimit import Limit
 from .visibility import question_scope, reveals_author
 
-__all__ = ["answer", "ask", "listing", "moderate", "render", "visible", "vote", "vote_counts"]
+__all__ = [
+    "answer",
+    "ask",
+    "listing",
+    "moderate",
+    "of_class",
+    "render",
+    "visible",
+    "vote",
+    "vote_counts",
+    "voted_by",
+]
 
 _q = questions.c
 _v = question_votes.c
@@ -218,16 +229,28 @@ async def visible(
     if limit is not None:
         query = query.limit(limit)
     rows = (await conn.execute(query)).mappings().all()
-    mine = set(
-        (
-            await conn.scalars(
-                select(_v.question_id).where(
-                    _v.user_id == user_id, _v.question_id.in_([r["id"] for r in rows])
-                )
-            )
-        ).all()
-    )
+    mine = await voted_by(conn, user_id, class_id)
     return [render(r, voted=r["id"] in mine, reveal_author=reveal_authors) for r in rows], total
+
+
+async def of_class(conn: AsyncConnection, class_id: str) -> list[RowMapping]:
+    """Every question of the class, hidden ones too, in asking order: show each viewer
+    those :func:`~.visibility.sees_question` lets them see."""
+    query = select(questions).where(_q.class_id == class_id).order_by(_q.asked_at, _q.id)
+    return list((await conn.execute(query)).mappings().all())
+
+
+async def voted_by(conn: AsyncConnection, user_id: str, class_id: str) -> set[str]:
+    """The questions of the class the user voted for."""
+    found = await conn.scalars(_VOTED_BY, {"user_id": user_id, "class_id": class_id})
+    return set(found.all())
+
+
+_VOTED_BY = (
+    select(_v.question_id)
+    .join(questions, _q.id == _v.question_id)
+    .where(_v.user_id == bindparam("user_id"), _q.class_id == bindparam("class_id"))
+)
 
 
 async def listing(

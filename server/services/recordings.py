@@ -33,10 +33,11 @@ from .context import ServiceContext
 from .recording_files import RecordingFile, store_recording_files, tombstone_recordings
 
 __all__ = [
+    "ClassRecordings",
     "RecordingBackend",
     "RecordingFile",
     "RecordingRef",
-    "accessible_recordings",
+    "class_recordings",
     "delete",
     "download_link",
     "for_class",
@@ -76,7 +77,8 @@ async def for_class(
     async with ctx.db.read() as conn:
         standing = await class_standing(conn, principal, class_id)
         viewer = Viewer(principal.user_id, standing.role, standing.enrolled)
-        items = await accessible_recordings(conn, viewer, class_id, now=ctx.clock())
+        recorded = await class_recordings(conn, class_id, now=ctx.clock())
+    items = recorded.accessible_to(viewer)
     return items[page.offset : page.offset + page.limit], len(items)
 
 
@@ -229,10 +231,27 @@ def _fresh_token(ctx: ServiceContext, row: RowMapping) -> str | None:
         return None
 
 
-async def accessible_recordings(
-    conn: AsyncConnection, viewer: Viewer, class_id: str, *, now: datetime
-) -> list[RecordingOut]:
-    """The class's live recordings ``viewer`` may access, newest first."""
+@dataclass(frozen=True, slots=True)
+class ClassRecordings:
+    """A class's live recordings, newest first, and their active grants: the same for every
+    viewer, so concurrent joins of one class read them once."""
+
+    rows: Sequence[RowMapping]
+    grants: dict[str, list[Grant]]
+    now: datetime
+
+    def accessible_to(self, viewer: Viewer) -> list[RecordingOut]:
+        items = []
+        for row in self.rows:
+            rights = rights_of(viewer, self.grants.get(row["id"], ()), self.now)
+            if rights.can_access:
+                items.append(_recording_out(row, rights))
+        return items
+
+
+async def class_recordings(
+    conn: AsyncConnection, class_id: str, *, now: datetime
+) -> ClassRecordings:
     rows = (
         (
             await conn.execute(
@@ -244,13 +263,8 @@ async def accessible_recordings(
         .mappings()
         .all()
     )
-    grants = await _active_grants(conn, [r["id"] for r in rows], now)
-    items = []
-    for row in rows:
-        rights = rights_of(viewer, grants.get(row["id"], ()), now)
-        if rights.can_access:
-            items.append(_recording_out(row, rights))
-    return items
+    grants = await _active_grants(conn, [r["id"] for r in rows], now) if rows else {}
+    return ClassRecordings(rows, grants, now)
 
 
 async def recorded_classes(conn: AsyncConnection, class_ids: Sequence[str]) -> set[str]:

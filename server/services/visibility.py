@@ -45,6 +45,7 @@ __all__ = [
     "response_scope",
     "reveals_author",
     "sees_correct",
+    "sees_question",
     "sees_tally",
 ]
 
@@ -55,6 +56,11 @@ __all__ = [
 def question_scope(*, is_host: bool) -> ColumnElement[bool]:
     """The questions a viewer may list: hidden ones only for hosts."""
     return true() if is_host else questions.c.hidden.is_(False)
+
+
+def sees_question(*, is_host: bool, hidden: bool) -> bool:
+    """:func:`question_scope` for one question already read."""
+    return is_host or not hidden
 
 
 def reveals_author(*, is_admin: bool, over_http: bool) -> bool:

@@ -104,6 +104,46 @@ async def test_class_channel_applies_each_event_once_in_order(
     ]
 
 
+RETRY_SCRIPT = """
+async () => {
+  const { ClassChannel } = await import("/static/js/classchannel.js");
+  const handlers = new Map();
+  const replies = [
+    { ok: false, error: { code: "rate_limited", message: "busy", retry_after: 1 } },
+    { ok: true, snapshot: { seq: 3 } },
+  ];
+  const log = [];
+  const socket = {
+    connected: true,
+    on(name, fn) { handlers.set(name, fn); },
+    async call(event) {
+      log.push(event);
+      return replies.shift();
+    },
+  };
+  new ClassChannel(socket, "c1", {
+    snapshot: (snapshot, { first }) => log.push(`snapshot ${snapshot.seq} first=${first}`),
+    event: () => {},
+    error: (error) => log.push(`error ${error.code}`),
+  });
+  handlers.get("connect")();
+  const deadline = Date.now() + 10000;
+  while (log.length < 3 && Date.now() < deadline) {
+    await new Promise((done) => setTimeout(done, 50));
+  }
+  return log;
+}
+"""
+
+
+async def test_a_join_refused_as_rate_limited_is_sent_again_after_retry_after(
+    server: LiveServer, pages: Pages
+) -> None:
+    page = await pages.open(f"{server.url}/", label="modules")
+    log: list[str] = await page.evaluate(RETRY_SCRIPT)
+    assert log == ["class:join", "class:join", "snapshot 3 first=true"]
+
+
 BACKOFF_SCRIPT = """
 async () => {
   const { backoffDelay } = await import("/static/js/socketio.js");

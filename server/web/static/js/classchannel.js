@@ -12,6 +12,8 @@
  *   socket.connect();
  *
  * - On every (re)connection it sends class:join (a new socket is in no room).
+ *   A join answered rate_limited (a join storm) is sent again after its
+ *   retry_after; other refusals go to error().
  *   The first snapshot is the starting state (lastSeq = snapshot.seq). After a
  *   reconnection the snapshot refreshes the ephemeral state (presence, votes,
  *   tallies) and class:resync replays every durable event after the last
@@ -36,6 +38,7 @@ export class ActionError extends Error {
     super(error?.message || "the server refused this");
     this.name = "ActionError";
     this.code = error?.code || "internal";
+    this.retryAfter = error?.retry_after; // seconds, on rate_limited
   }
 }
 
@@ -59,6 +62,7 @@ export class ClassChannel {
     this._pending = new Map();
     this._syncing = null;
     this._gapTimer = null;
+    this._joinTimer = null;
     socket.on("connect", () => this._joined());
     for (const name of DURABLE_EVENTS) socket.on(name, (data) => this._durable(name, data));
     for (const name of EPHEMERAL_EVENTS) socket.on(name, (data) => this._mine(data) && this.handlers.event(name, data));
@@ -69,6 +73,7 @@ export class ClassChannel {
   }
 
   async _joined() {
+    clearTimeout(this._joinTimer);
     try {
       const { snapshot } = await request(this.socket, "class:join", { class_id: this.classId });
       const first = this.lastSeq === null;
@@ -76,7 +81,10 @@ export class ClassChannel {
       this.handlers.snapshot(snapshot, { first });
       if (!first) await this.resync();
     } catch (error) {
-      if (error instanceof ActionError) this.handlers.error(error);
+      if (error instanceof ActionError && error.code === "rate_limited") {
+        const wait = (error.retryAfter || 1) * 1000;
+        this._joinTimer = setTimeout(() => this.socket.connected && this._joined(), wait);
+      } else if (error instanceof ActionError) this.handlers.error(error);
       // A dropped connection is retried by the socket, which joins again on connect.
       else if (!isConnectionError(error)) throw error;
     }
