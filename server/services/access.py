@@ -16,7 +16,7 @@ from sqlalchemy import BindParameter, RowMapping, bindparam, exists, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ..auth import Principal
-from ..db.tables import class_participants, course_mentors, enrollments, live_classes
+from ..db.tables import class_participants, course_mentors, courses, enrollments, live_classes
 from ..domain.roles import ClassRole, class_role
 from ..errors import Forbidden, NotFound
 
@@ -63,6 +63,28 @@ async def teaches(conn: AsyncConnection, principal: Principal, course_id: str) -
             )
         )
     )
+
+
+async def require_course(
+    conn: AsyncConnection, principal: Principal, course_id: str, *, missing: str = "no such course"
+) -> None:
+    """404 (``missing``) unless the course exists in the caller's organization."""
+    found = await conn.scalar(
+        select(courses.c.course_id).where(
+            courses.c.org_id == principal.org_id, courses.c.course_id == course_id
+        )
+    )
+    if found is None:
+        raise NotFound(missing)
+
+
+async def require_mentor(
+    conn: AsyncConnection, principal: Principal, course_id: str, *, refusal: str
+) -> None:
+    """404 for an unknown course; 403 (``refusal``) unless a mentor of it or an admin."""
+    await require_course(conn, principal, course_id)
+    if not (principal.is_admin or await teaches(conn, principal, course_id)):
+        raise Forbidden(refusal)
 
 
 # Built once: a statement made per call costs as much CPU as running it.

@@ -21,6 +21,7 @@ from ..db.tables import calendar_feeds, course_mentors, courses, enrollments, li
 from ..domain.calendar import render_calendar
 from ..errors import Forbidden, NotFound
 from ..schemas.calendar import FeedCreate, FeedCreated, FeedOut
+from .access import require_course
 from .context import ServiceContext
 from .users import remember_user
 
@@ -49,14 +50,7 @@ def _hash(token: str) -> str:
 async def create(ctx: ServiceContext, principal: Principal, body: FeedCreate) -> FeedCreated:
     async with ctx.db.read() as conn:
         if body.course_id is not None:
-            exists = await conn.scalar(
-                select(courses.c.course_id).where(
-                    courses.c.org_id == principal.org_id,
-                    courses.c.course_id == body.course_id,
-                )
-            )
-            if exists is None:
-                raise NotFound("no such course")
+            await require_course(conn, principal, body.course_id)
             if not await _may_see_course(
                 conn, principal.org_id, principal.user_id, body.course_id, principal.is_admin
             ):

@@ -22,7 +22,6 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from ..auth import Principal
 from ..db.tables import (
     course_mentors,
-    courses,
     enrollments,
     live_classes,
 )
@@ -30,9 +29,7 @@ from ..domain.lifecycle import ClassStatus
 from ..domain.recording_access import Viewer
 from ..errors import (
     BadRequest,
-    Forbidden,
     InvalidState,
-    NotFound,
     ProviderError,
     bad_field,
 )
@@ -51,7 +48,7 @@ from ..schemas.classes import (
     check_schedule,
 )
 from ..schemas.common import Page
-from .access import ClassAccess, load_class, require_host, teaches
+from .access import ClassAccess, load_class, require_host, require_mentor
 from .admission import Entry, admit
 from .attendance import close_intervals, open_interval
 from .class_meetings import meeting_columns, meeting_of, meeting_request, touches_provider
@@ -201,15 +198,12 @@ async def create(ctx: ServiceContext, principal: Principal, body: ClassCreate) -
 async def require_scheduler(ctx: ServiceContext, principal: Principal, course_id: str) -> None:
     """404 for an unknown course; 403 unless a mentor of it or an admin."""
     async with ctx.db.read() as conn:
-        course = await conn.scalar(
-            select(courses.c.course_id).where(
-                courses.c.org_id == principal.org_id, courses.c.course_id == course_id
-            )
+        await require_mentor(
+            conn,
+            principal,
+            course_id,
+            refusal="only the course's mentors and admins may schedule its classes",
         )
-        if course is None:
-            raise NotFound("no such course")
-        if not (principal.is_admin or await teaches(conn, principal, course_id)):
-            raise Forbidden("only the course's mentors and admins may schedule its classes")
 
 
 def new_values(

@@ -10,9 +10,12 @@ from ..db.tables import course_mentors, courses
 from ..db.tables import enrollments as enrollments_table
 from ..errors import Forbidden, NotFound
 from ..schemas.courses import CourseOut, CourseUpsert, EnrollmentChange, EnrollmentsOut
+from .access import require_course
 from .context import ServiceContext
 
 __all__ = ["change_enrollments", "enrollments", "get", "upsert"]
+
+_MISSING = "no such course; create it with PUT /api/courses/{course_id} first"
 
 
 def _require_admin(principal: Principal) -> None:
@@ -80,7 +83,7 @@ async def get(ctx: ServiceContext, principal: Principal, course_id: str) -> Cour
 async def enrollments(ctx: ServiceContext, principal: Principal, course_id: str) -> EnrollmentsOut:
     _require_admin(principal)
     async with ctx.db.read() as conn:
-        await _require_course(conn, principal.org_id, course_id)
+        await require_course(conn, principal, course_id, missing=_MISSING)
         return EnrollmentsOut(
             course_id=course_id,
             students=await _students(conn, principal.org_id, course_id),
@@ -95,7 +98,7 @@ async def change_enrollments(
     org = principal.org_id
     wanted = set(body.students)
     async with ctx.db.write() as conn:
-        await _require_course(conn, org, course_id)
+        await require_course(conn, principal, course_id, missing=_MISSING)
         current = set(await _students(conn, org, course_id))
         if mode == "replace":
             to_add, to_remove = wanted - current, current - wanted
@@ -122,14 +125,6 @@ async def change_enrollments(
             )
         students = sorted((current | to_add) - to_remove)
     return EnrollmentsOut(course_id=course_id, students=students)
-
-
-async def _require_course(conn: AsyncConnection, org: str, course_id: str) -> None:
-    found = await conn.scalar(
-        select(courses.c.course_id).where(courses.c.org_id == org, courses.c.course_id == course_id)
-    )
-    if found is None:
-        raise NotFound("no such course; create it with PUT /api/courses/{course_id} first")
 
 
 async def _students(conn: AsyncConnection, org: str, course_id: str) -> list[str]:

@@ -18,7 +18,6 @@ from ..auth import Principal
 from ..db.tables import (
     attendance_intervals,
     chat_messages,
-    courses,
     enrollments,
     live_classes,
     poll_votes,
@@ -29,7 +28,6 @@ from ..db.tables import (
 )
 from ..domain.attendance import AttendanceStatus, Interval
 from ..domain.report import is_correct, peak_online, per_minute
-from ..errors import Forbidden, NotFound
 from ..outbound.outbox import EventType, emit_class
 from ..schemas.classes import AttendanceRow
 from ..schemas.reports import (
@@ -40,7 +38,7 @@ from ..schemas.reports import (
     ReportParticipant,
     ReportTotals,
 )
-from .access import load_class, require_host, teaches
+from .access import load_class, require_host, require_mentor
 from .attendance import attendance_rows
 from .context import ServiceContext
 
@@ -69,15 +67,9 @@ async def course_attendance(
     """Every enrolled student over the course's ended classes; mentors and admins."""
     now = ctx.clock()
     async with ctx.db.read() as conn:
-        found = await conn.scalar(
-            select(courses.c.course_id).where(
-                courses.c.org_id == principal.org_id, courses.c.course_id == course_id
-            )
+        await require_mentor(
+            conn, principal, course_id, refusal="only the course's mentors and admins"
         )
-        if found is None:
-            raise NotFound("no such course")
-        if not (principal.is_admin or await teaches(conn, principal, course_id)):
-            raise Forbidden("only the course's mentors and admins")
         held = (
             (
                 await conn.execute(
