@@ -17,7 +17,8 @@ against it):
   and uvicorn's protocol from the ASGI ``send`` (a bound method of
   ``WebSocketsSansIOProtocol``);
 - ``AsyncServer.create_queue`` returns :class:`OrderedQueue`, which counts
-  packets queued but not yet handed to the transport;
+  packets queued but not yet handed to the transport, and wraps each in a
+  :class:`QueuedPacket` (engine.io only calls ``encode()`` on what it polls);
 - ``AsyncSocket`` attributes ``queue``, ``upgraded``, ``upgrading``,
   ``closing``, ``closed``, and ``AsyncServer.sockets``;
 - uvicorn's ``WebSocketsSansIOProtocol`` attributes ``transport``,
@@ -66,7 +67,7 @@ from engineio.async_socket import AsyncSocket
 
 from ..metrics import Metrics
 
-__all__ = ["Fanout", "FrameWebSocket", "OrderedQueue", "install", "ws_frame"]
+__all__ = ["Fanout", "FrameWebSocket", "OrderedQueue", "QueuedPacket", "install", "ws_frame"]
 
 log = logging.getLogger("liveclass.fanout")
 
@@ -95,12 +96,40 @@ def ws_frame(payload: bytes, first_byte: int = TEXT) -> bytes:
     return struct.pack("!BBQ", first_byte, 127, size) + payload
 
 
+class QueuedPacket:
+    """An engine.io packet in a socket's queue that lets go of the packet once encoded.
+
+    engine.io's websocket writer keeps the last batch it sent (``packets`` and
+    ``pkt`` in its loop) until the next packet arrives, which on an idle
+    socket is the next ping, up to ``ping_interval`` later.  The last one is
+    usually the ``class:join`` ack: the snapshot (tens of KB) would stay alive
+    per idle client.  Both transports only ``encode()`` what they take from
+    the queue (the websocket writer once per packet, polling inside its
+    payload), and the same packet may be queued for many sockets, so this
+    wrapper, not the packet, forgets it.
+    """
+
+    __slots__ = ("packet",)
+
+    def __init__(self, packet: eio_packet.Packet) -> None:
+        self.packet: eio_packet.Packet | None = packet
+
+    def encode(self, b64: bool = False) -> str | bytes:
+        packet, self.packet = self.packet, None
+        if packet is None:
+            raise RuntimeError("an engine.io packet was encoded twice")
+        encoded: str | bytes = packet.encode(b64=b64)
+        return encoded
+
+
 class OrderedQueue(asyncio.Queue[Any]):
     """engine.io's packet queue, counting packets put and not yet marked done.
 
     engine.io's writer marks each packet done as it takes it and then writes
     it without suspending (see :class:`FrameWebSocket`), so ``outstanding == 0``
-    means nothing of the stock path is waiting to reach the wire.
+    means nothing of the stock path is waiting to reach the wire.  Packets
+    are queued as :class:`QueuedPacket` (``None``, the writer's stop signal,
+    as is).
     """
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -108,7 +137,7 @@ class OrderedQueue(asyncio.Queue[Any]):
         self.outstanding = 0
 
     def put_nowait(self, item: Any) -> None:
-        super().put_nowait(item)
+        super().put_nowait(item if item is None else QueuedPacket(item))
         self.outstanding += 1
 
     def task_done(self) -> None:

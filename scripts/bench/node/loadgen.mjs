@@ -2,7 +2,7 @@
 // processes, ~500 sockets each) join one class; one sender posts chat messages at each rate
 // in turn; receivers time every chat:message (send -> receive, same machine clock).
 // Usage: node loadgen.mjs CONFIG.json  config: {urls, classId, tokens, senderToken,
-//   rates: [msg/s...], seconds, settleMs, perWorker}
+//   rates: [msg/s...], seconds, settleMs, perWorker}; classId null: receivers connect without joining
 // Protocol on stdout (one line each): "READY", then per phase "PHASE <i> START" and
 // "PHASE <i> END", "RESULT <json>", then "DONE". The driver samples server CPU between START and END.
 import { fork } from "node:child_process";
@@ -18,6 +18,7 @@ function connect(url, token, classId) {
     const socket = io(url, { auth: { token }, transports: ["websocket"], reconnection: false, forceNew: true, timeout: 120000 });
     socket.once("connect_error", reject);
     socket.once("connect", async () => {
+      if (classId === null) return resolve(socket); // connect only, no class:join
       try {
         const ack = await socket.timeout(120000).emitWithAck("class:join", { class_id: classId });
         if (!ack.ok) throw new Error(JSON.stringify(ack));
