@@ -11,7 +11,7 @@ ballot still refused or counted on its own.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
@@ -57,6 +57,7 @@ __all__ = [
     "views",
     "vote",
     "votes_of",
+    "votes_of_each",
 ]
 
 _p = polls.c
@@ -347,6 +348,32 @@ _VOTES_OF = (
     select(_pv.poll_id, _pv.choice)
     .join(polls, _p.id == _pv.poll_id)
     .where(_pv.user_id == bindparam("user_id"), _p.class_id == bindparam("class_id"))
+)
+
+
+async def votes_of_each(
+    conn: AsyncConnection, callers: Collection[tuple[str, str]]
+) -> dict[tuple[str, str], dict[str, Any]]:
+    """:func:`votes_of` for many ``(user_id, class_id)`` in one query; a caller who
+    voted in no poll is absent."""
+    found: dict[tuple[str, str], dict[str, Any]] = {}
+    if not callers:
+        return found
+    users, classes = {u for u, _ in callers}, {c for _, c in callers}
+    rows = await conn.execute(_VOTES_OF_EACH, {"user_ids": list(users), "class_ids": list(classes)})
+    for user_id, class_id, poll_id, choice in rows:
+        if (user_id, class_id) in callers:
+            found.setdefault((user_id, class_id), {})[poll_id] = choice
+    return found
+
+
+_VOTES_OF_EACH = (
+    select(_pv.user_id, _p.class_id, _pv.poll_id, _pv.choice)
+    .join(polls, _p.id == _pv.poll_id)
+    .where(
+        _pv.user_id.in_(bindparam("user_ids", expanding=True)),
+        _p.class_id.in_(bindparam("class_ids", expanding=True)),
+    )
 )
 
 
