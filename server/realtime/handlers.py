@@ -56,7 +56,7 @@ from ..services.context import ServiceContext
 from .expiry import TokenExpiry
 from .hub import Hub
 from .join_slots import JoinSlots
-from .packets import REFUSED_EVENT
+from .packets import REFUSED_EVENT, JsonOnly
 from .server import principal_of
 
 __all__ = ["register"]
@@ -86,7 +86,8 @@ def register(sio: socketio.AsyncServer, ctx: ServiceContext, hub: Hub, metrics: 
                     return refused
                 payload = parse(model, args)
                 principal = await principal_of(sio, sid)
-                return {"ok": True, **await run(sid, principal, payload)}
+                # Every answer is built from JSON types (models dumped in JSON mode).
+                return JsonOnly({"ok": True, **await run(sid, principal, payload)})
             except LiveclassError as exc:
                 return ack_body(exc)
             except Exception:

@@ -24,7 +24,14 @@ from typing import Any
 
 from socketio import packet
 
-__all__ = ["MAX_DEPTH", "REFUSED_EVENT", "TRANSPORT_MAX_BYTES", "bounded_packet_class", "refusal"]
+__all__ = [
+    "MAX_DEPTH",
+    "REFUSED_EVENT",
+    "TRANSPORT_MAX_BYTES",
+    "JsonOnly",
+    "bounded_packet_class",
+    "refusal",
+]
 
 # The hard limit: engineio closes a connection whose message is larger.
 TRANSPORT_MAX_BYTES = 1_048_576
@@ -34,6 +41,13 @@ REFUSED_EVENT = "liveclass:refused"
 
 # Strings (skipped whole, escapes included) and the brackets outside them.
 _TOKENS = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]')
+
+
+class JsonOnly(dict[str, Any]):
+    """An ack built from JSON types only (``str``, numbers, ``bool``, ``None``, lists,
+    dicts): the packet encodes it without walking it for binary attachments, which
+    python-socketio otherwise does for every packet (for a class snapshot, as long as
+    its ``json.dumps``)."""
 
 
 def refusal(text: str, *, max_bytes: int, max_depth: int) -> str | None:
@@ -59,6 +73,14 @@ def bounded_packet_class(max_bytes: int, max_depth: int = MAX_DEPTH) -> type[pac
     """A packet class for ``AsyncServer(serializer=...)`` that refuses oversized events."""
 
     class BoundedPacket(packet.Packet):  # type: ignore[misc]
+        @classmethod
+        def data_is_binary(cls, data: Any) -> bool:
+            # A packet's data is the list of its arguments; an ack's is ``[answer]``.
+            if isinstance(data, list) and len(data) == 1 and type(data[0]) is JsonOnly:
+                return False
+            found: bool = super().data_is_binary(data)
+            return found
+
         def decode(self, encoded_packet: Any) -> int:
             if not isinstance(encoded_packet, str):
                 count: int = super().decode(encoded_packet)

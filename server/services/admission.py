@@ -19,26 +19,38 @@ Whoever is admitted is remembered as taking part in the class.
 from __future__ import annotations
 
 import enum
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ..auth import Principal
+from ..db.database import upsert_in
 from ..db.tables import attendance_intervals, class_participants
 from ..domain.lifecycle import ClassStatus
 from ..domain.roles import ClassRole
-from ..errors import Conflict, InvalidState
+from ..errors import Conflict, InvalidState, LiveclassError
 from .access import ClassAccess, load_class
 from .context import ServiceContext
-from .users import remember_user
+from .users import remember_users
 
-__all__ = ["Entry", "admit", "record_participant"]
+__all__ = ["Arrival", "Entry", "admit", "admit_all"]
 
 
 class Entry(enum.Enum):
     MEETING = "meeting"  # HTTP join: the provider's link, attendance from the app
     ROOM = "room"  # socket class:join: the live classroom
+
+
+@dataclass(frozen=True, slots=True)
+class Arrival:
+    principal: Principal
+    class_id: str
+    at: datetime
 
 
 async def admit(
@@ -50,6 +62,36 @@ async def admit(
     at: datetime,
 ) -> ClassAccess:
     """Apply the rules above in the caller's write transaction; raise, or record and return."""
+    (outcome,) = await admit_all(ctx, conn, [Arrival(principal, class_id, at)], entry)
+    if isinstance(outcome, LiveclassError):
+        raise outcome
+    return outcome
+
+
+async def admit_all(
+    ctx: ServiceContext, conn: AsyncConnection, arrivals: Sequence[Arrival], entry: Entry
+) -> list[ClassAccess | LiveclassError]:
+    """:func:`admit` for many arrivals in one transaction: each is judged on its own, in
+    order; who was admitted is recorded with one ``executemany`` per table."""
+    outcomes: list[ClassAccess | LiveclassError] = []
+    for one in arrivals:
+        try:
+            outcomes.append(await _judge(conn, one.principal, one.class_id, entry))
+        except LiveclassError as exc:
+            outcomes.append(exc)
+    admitted = [
+        (one, access)
+        for one, access in zip(arrivals, outcomes, strict=True)
+        if isinstance(access, ClassAccess)
+    ]
+    await remember_users(ctx, conn, [one.principal for one, _ in admitted])
+    await _record_participants(conn, admitted)
+    return outcomes
+
+
+async def _judge(
+    conn: AsyncConnection, principal: Principal, class_id: str, entry: Entry
+) -> ClassAccess:
     access = await load_class(conn, principal, class_id)
     row = access.row
     status = ClassStatus(row["status"])
@@ -58,28 +100,37 @@ async def admit(
     limit = row["max_participants"]
     if limit is not None and not access.role.is_host and not status.is_final:
         await _require_room(conn, class_id, principal.user_id, limit)
-    await remember_user(ctx, conn, principal)
-    await record_participant(ctx, conn, access, principal.user_id, at)
     return access
 
 
-async def record_participant(
-    ctx: ServiceContext, conn: AsyncConnection, access: ClassAccess, user_id: str, at: datetime
+async def _record_participants(
+    conn: AsyncConnection, admitted: Sequence[tuple[Arrival, ClassAccess]]
 ) -> None:
-    """Remember that a user took part (first time and latest)."""
-    stmt = ctx.db.upsert(class_participants).values(
-        class_id=access.class_id,
-        user_id=user_id,
-        org_id=access.row["org_id"],
-        role=access.role.value,
-        first_joined_at=at,
-        last_seen_at=at,
-    )
-    await conn.execute(
-        stmt.on_conflict_do_update(
-            index_elements=["class_id", "user_id"],
-            set_={"last_seen_at": at, "role": access.role.value},
-        )
+    """Remember that users took part (first time and latest); someone admitted twice
+    in a batch is one row, first joined at their first arrival."""
+    rows: dict[tuple[str, str], dict[str, Any]] = {}
+    for one, access in admitted:
+        key = (access.class_id, one.principal.user_id)
+        first = rows[key]["first_joined_at"] if key in rows else one.at
+        rows[key] = {
+            "class_id": access.class_id,
+            "user_id": one.principal.user_id,
+            "org_id": access.row["org_id"],
+            "role": access.role.value,
+            "first_joined_at": first,
+            "last_seen_at": one.at,
+        }
+    if rows:
+        await conn.execute(_participant_upsert(conn.dialect.name), list(rows.values()))
+
+
+@cache
+def _participant_upsert(dialect: str) -> Any:
+    """Built once per dialect; a returning participant keeps their first join."""
+    insert = upsert_in(dialect, class_participants)
+    return insert.on_conflict_do_update(
+        index_elements=["class_id", "user_id"],
+        set_={"last_seen_at": insert.excluded.last_seen_at, "role": insert.excluded.role},
     )
 
 

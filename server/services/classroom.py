@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
-from datetime import datetime
 from functools import partial
 from typing import Any
 
@@ -36,7 +35,7 @@ from . import admission, chat, classes, hands
 from . import polls as polls_service
 from . import questions as questions_service
 from .access import ClassAccess, load_class
-from .admission import Entry
+from .admission import Arrival, Entry
 from .classes import DetailParts
 from .context import ServiceContext
 from .visibility import (
@@ -74,30 +73,29 @@ class Admitted:
     choices: dict[str, Any]  # poll id -> choice
 
 
-@dataclass(frozen=True, slots=True)
-class _Arrival:
-    principal: Principal
-    class_id: str
-    at: datetime
-
-
 async def _admit_all(
-    ctx: ServiceContext, arrivals: list[_Arrival]
+    ctx: ServiceContext, arrivals: list[Arrival]
 ) -> list[Admitted | LiveclassError]:
     """``class:join``'s admissions (the rules of :mod:`.admission`) in one transaction;
     per arrival who was admitted or why not (a refusal has written nothing)."""
-    outcomes: list[Admitted | LiveclassError] = []
     async with ctx.db.write() as conn:
-        for one in arrivals:
-            who, class_id = one.principal, one.class_id
-            try:
-                access = await admission.admit(ctx, conn, who, class_id, Entry.ROOM, one.at)
-            except LiveclassError as exc:
-                outcomes.append(exc)
-                continue
-            voted = await questions_service.voted_by(conn, who.user_id, class_id)
-            choices = await polls_service.votes_of(conn, who.user_id, class_id)
-            outcomes.append(Admitted(access, voted=voted, choices=choices))
+        judged = await admission.admit_all(ctx, conn, arrivals, Entry.ROOM)
+        callers = {
+            (one.principal.user_id, one.class_id)
+            for one, access in zip(arrivals, judged, strict=True)
+            if not isinstance(access, LiveclassError)
+        }
+        voted = await questions_service.voted_by_each(conn, callers)
+        choices = await polls_service.votes_of_each(conn, callers)
+    outcomes: list[Admitted | LiveclassError] = []
+    for one, access in zip(arrivals, judged, strict=True):
+        if isinstance(access, LiveclassError):
+            outcomes.append(access)
+            continue
+        caller = (one.principal.user_id, one.class_id)
+        outcomes.append(
+            Admitted(access, voted=voted.get(caller, set()), choices=choices.get(caller, {}))
+        )
     return outcomes
 
 
@@ -180,7 +178,7 @@ class Joins:
 
     def __init__(self, ctx: ServiceContext) -> None:
         self._ctx = ctx
-        self._admissions: GroupCommit[_Arrival, Admitted | LiveclassError] = GroupCommit(
+        self._admissions: GroupCommit[Arrival, Admitted | LiveclassError] = GroupCommit(
             partial(_admit_all, ctx)
         )
         self._next: dict[str, asyncio.Future[ClassState]] = {}
@@ -189,7 +187,7 @@ class Joins:
         self._reads = asyncio.Semaphore(max(1, ctx.settings.database_pool_size - 1))
 
     async def admit(self, principal: Principal, class_id: str) -> Admitted:
-        outcome = await self._admissions.submit(_Arrival(principal, class_id, self._ctx.clock()))
+        outcome = await self._admissions.submit(Arrival(principal, class_id, self._ctx.clock()))
         if isinstance(outcome, LiveclassError):
             raise outcome
         return outcome

@@ -11,7 +11,7 @@ ballot still refused or counted on its own.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
@@ -57,6 +57,7 @@ __all__ = [
     "views",
     "vote",
     "votes_of",
+    "votes_of_each",
 ]
 
 _p = polls.c
@@ -128,9 +129,9 @@ async def vote(
     ctx: ServiceContext, principal: Principal, class_id: str, poll_id: str, choice: Any
 ) -> None:
     """Participants only; a second vote while open replaces the first."""
-    actor = await enter(ctx, principal, class_id, family=Family.POLLS, participants_only=True)
-    ballot = _Ballot(class_id, poll_id, actor.user_id, principal.name, choice, ctx.clock())
-    refused = await _ballot_box(ctx.db).submit(ballot)
+    refused = await _ballot_box(ctx).submit(
+        _Ballot(principal, class_id, poll_id, choice, ctx.clock())
+    )
     if refused is not None:
         raise refused
     ctx.broadcaster.changed(class_id, Coalesced.RESULTS, poll_id)
@@ -138,10 +139,9 @@ async def vote(
 
 @dataclass(frozen=True, slots=True)
 class _Ballot:
+    voter: Principal
     class_id: str
     poll_id: str
-    user_id: str
-    user_name: str
     choice: Any
     at: datetime
 
@@ -151,27 +151,34 @@ _BallotBox = GroupCommit[_Ballot, LiveclassError | None]
 _ballot_boxes: WeakKeyDictionary[Database, _BallotBox] = WeakKeyDictionary()
 
 
-def _ballot_box(db: Database) -> _BallotBox:
-    box = _ballot_boxes.get(db)
+def _ballot_box(ctx: ServiceContext) -> _BallotBox:
+    box = _ballot_boxes.get(ctx.db)
     if box is None:
-        box = _ballot_boxes[db] = GroupCommit(partial(_cast, db))
+        box = _ballot_boxes[ctx.db] = GroupCommit(partial(_cast, ctx))
     return box
 
 
-async def _cast(db: Database, ballots: list[_Ballot]) -> list[LiveclassError | None]:
-    """Store ballots in one transaction, each poll locked and checked once; per ballot
-    ``None`` or why it was refused.  Of one voter's ballots for a poll the last counts."""
+async def _cast(ctx: ServiceContext, ballots: list[_Ballot]) -> list[LiveclassError | None]:
+    """Store ballots in one transaction, each voter's access (the gate) checked once per
+    class and each poll locked and checked once; per ballot ``None`` or why it was
+    refused.  Of one voter's ballots for a poll the last counts."""
     refusals: list[LiveclassError | None] = []
     stored: dict[tuple[str, str], dict[str, Any]] = {}
-    async with db.write() as conn:
+    async with ctx.db.write() as conn:
+        admitted: dict[tuple[Principal, str], LiveclassError | None] = {}
         found: dict[tuple[str, str], RowMapping | None] = {}
         for ballot in ballots:
+            voter = (ballot.voter, ballot.class_id)
+            if voter not in admitted:
+                admitted[voter] = await _may_vote(ctx, conn, *voter)
             key = (ballot.class_id, ballot.poll_id)
-            if key not in found:
-                parameters = {"poll_id": ballot.poll_id, "class_id": ballot.class_id}
-                found[key] = (await conn.execute(_POLL_TO_VOTE, parameters)).mappings().first()
             try:
-                stored[(ballot.poll_id, ballot.user_id)] = _stored(ballot, found[key])
+                if (refused := admitted[voter]) is not None:
+                    raise refused
+                if key not in found:
+                    parameters = {"poll_id": ballot.poll_id, "class_id": ballot.class_id}
+                    found[key] = (await conn.execute(_POLL_TO_VOTE, parameters)).mappings().first()
+                stored[(ballot.poll_id, ballot.voter.user_id)] = _stored(ballot, found[key])
             except LiveclassError as exc:
                 refusals.append(exc)
             else:
@@ -179,6 +186,17 @@ async def _cast(db: Database, ballots: list[_Ballot]) -> list[LiveclassError | N
         if stored:
             await conn.execute(_CAST_VOTE[conn.dialect.name], list(stored.values()))
     return refusals
+
+
+async def _may_vote(
+    ctx: ServiceContext, conn: AsyncConnection, voter: Principal, class_id: str
+) -> LiveclassError | None:
+    """The gate for a vote (participants only), checked in the ballots' transaction."""
+    try:
+        await enter(ctx, voter, class_id, family=Family.POLLS, participants_only=True, within=conn)
+    except LiveclassError as exc:
+        return exc
+    return None
 
 
 def _stored(ballot: _Ballot, poll: RowMapping | None) -> dict[str, Any]:
@@ -189,10 +207,10 @@ def _stored(ballot: _Ballot, poll: RowMapping | None) -> dict[str, Any]:
         raise Closed("the poll is closed")
     return {
         "poll_id": ballot.poll_id,
-        "user_id": ballot.user_id,
+        "user_id": ballot.voter.user_id,
         "choice": check_choice(poll["kind"], len(poll["options"]), ballot.choice),
         "voted_at": ballot.at,
-        "user_name": ballot.user_name,
+        "user_name": ballot.voter.name,
     }
 
 
@@ -347,6 +365,32 @@ _VOTES_OF = (
     select(_pv.poll_id, _pv.choice)
     .join(polls, _p.id == _pv.poll_id)
     .where(_pv.user_id == bindparam("user_id"), _p.class_id == bindparam("class_id"))
+)
+
+
+async def votes_of_each(
+    conn: AsyncConnection, callers: Collection[tuple[str, str]]
+) -> dict[tuple[str, str], dict[str, Any]]:
+    """:func:`votes_of` for many ``(user_id, class_id)`` in one query; a caller who
+    voted in no poll is absent."""
+    found: dict[tuple[str, str], dict[str, Any]] = {}
+    if not callers:
+        return found
+    users, classes = {u for u, _ in callers}, {c for _, c in callers}
+    rows = await conn.execute(_VOTES_OF_EACH, {"user_ids": list(users), "class_ids": list(classes)})
+    for user_id, class_id, poll_id, choice in rows:
+        if (user_id, class_id) in callers:
+            found.setdefault((user_id, class_id), {})[poll_id] = choice
+    return found
+
+
+_VOTES_OF_EACH = (
+    select(_pv.user_id, _p.class_id, _pv.poll_id, _pv.choice)
+    .join(polls, _p.id == _pv.poll_id)
+    .where(
+        _pv.user_id.in_(bindparam("user_ids", expanding=True)),
+        _p.class_id.in_(bindparam("class_ids", expanding=True)),
+    )
 )
 
 

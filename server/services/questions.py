@@ -9,6 +9,7 @@ row was really inserted or deleted, under the question's row lock.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Literal
 
 from sqlalchemy import RowMapping, bindparam, delete, func, insert, select, update
@@ -37,6 +38,7 @@ __all__ = [
     "vote",
     "vote_counts",
     "voted_by",
+    "voted_by_each",
 ]
 
 _q = questions.c
@@ -250,6 +252,32 @@ _VOTED_BY = (
     select(_v.question_id)
     .join(questions, _q.id == _v.question_id)
     .where(_v.user_id == bindparam("user_id"), _q.class_id == bindparam("class_id"))
+)
+
+
+async def voted_by_each(
+    conn: AsyncConnection, callers: Collection[tuple[str, str]]
+) -> dict[tuple[str, str], set[str]]:
+    """:func:`voted_by` for many ``(user_id, class_id)`` in one query; a caller who
+    voted for nothing is absent."""
+    found: dict[tuple[str, str], set[str]] = {}
+    if not callers:
+        return found
+    users, classes = {u for u, _ in callers}, {c for _, c in callers}
+    rows = await conn.execute(_VOTED_BY_EACH, {"user_ids": list(users), "class_ids": list(classes)})
+    for user_id, class_id, question_id in rows:
+        if (user_id, class_id) in callers:
+            found.setdefault((user_id, class_id), set()).add(question_id)
+    return found
+
+
+_VOTED_BY_EACH = (
+    select(_v.user_id, _q.class_id, _v.question_id)
+    .join(questions, _q.id == _v.question_id)
+    .where(
+        _v.user_id.in_(bindparam("user_ids", expanding=True)),
+        _q.class_id.in_(bindparam("class_ids", expanding=True)),
+    )
 )
 
 

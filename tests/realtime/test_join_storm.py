@@ -77,3 +77,40 @@ async def test_a_join_storm_on_a_tiny_pool_admits_everyone_or_asks_them_to_retry
                 lambda d: d["class_id"] == class_id and d["count"] == 1 + STUDENTS,
             )
             assert last["count"] == 1 + STUDENTS
+
+
+async def test_joins_admitted_together_are_judged_one_by_one(backend: Backend) -> None:
+    """An outsider in the same admission batch is refused alone; a student joining on two
+    devices at once gets in on both and is one participant."""
+    async with (
+        backend.fresh() as own,
+        serve_app(own.settings()) as server,
+        Platform.create(server, org=f"org-{secrets.token_hex(4)}") as platform,
+    ):
+        students = [platform.person(f"batch-{i}", f"Batch {i}", Role.STUDENT) for i in range(5)]
+        outsider = platform.person("outsider", "Outsider", Role.STUDENT)
+        await platform.sync_course(
+            platform.course_id,
+            mentors=[platform.mentor.user_id],
+            students=[p.user_id for p in students],
+        )
+        class_id = await live_class(platform)
+        twice = students[0]
+        async with connected(server.url, platform.mentor, twice, *students, outsider) as (
+            host,
+            *clients,
+        ):
+            await host.join(class_id)
+            acks = await asyncio.gather(
+                *(c.call("class:join", {"class_id": class_id}, within=60) for c in clients)
+            )
+            *admitted, refused = acks
+            assert refused["ok"] is False and refused["error"]["code"] == "forbidden", refused
+            for client, ack in zip(clients, admitted, strict=False):
+                assert ack["ok"], ack
+                assert ack["snapshot"]["you"]["user"]["id"] == client.person.user_id
+            last = await host.wait_for(
+                "presence:update",
+                lambda d: d["class_id"] == class_id and d["count"] == 1 + len(students),
+            )
+            assert last["count"] == 1 + len(students)
