@@ -149,3 +149,12 @@ async def load_class(conn: AsyncConnection, principal: Principal, class_id: str)
 def require_host(access: ClassAccess) -> None:
     if not access.role.is_host:
         raise Forbidden("only the class's hosts may do this")
+
+
+async def load_hosted_class(
+    conn: AsyncConnection, principal: Principal, class_id: str
+) -> ClassAccess:
+    """:func:`load_class` for an operation only the class's hosts may do."""
+    access = await load_class(conn, principal, class_id)
+    require_host(access)
+    return access

@@ -12,7 +12,7 @@ from ..auth import Principal
 from ..db.tables import attendance_intervals, enrollments, users
 from ..domain.attendance import Interval, grade, summarize
 from ..schemas.classes import AttendanceRow, AttendanceSession
-from .access import load_class, require_host
+from .access import load_hosted_class
 from .context import ServiceContext
 
 __all__ = [
@@ -117,8 +117,7 @@ async def report(ctx: ServiceContext, principal: Principal, class_id: str) -> li
     """One row per enrolled student and per other attendee, enrolled first, by name."""
     now = ctx.clock()
     async with ctx.db.read() as conn:
-        access = await load_class(conn, principal, class_id)
-        require_host(access)
+        access = await load_hosted_class(conn, principal, class_id)
         return await attendance_rows(
             conn,
             access.row,

@@ -48,7 +48,7 @@ from ..schemas.classes import (
     check_schedule,
 )
 from ..schemas.common import Page
-from .access import ClassAccess, load_class, require_host, require_mentor
+from .access import ClassAccess, load_class, load_hosted_class, require_mentor
 from .admission import Entry, admit
 from .attendance import close_intervals, open_interval
 from .class_meetings import meeting_columns, meeting_of, meeting_request, touches_provider
@@ -255,8 +255,7 @@ async def update(
     ctx: ServiceContext, principal: Principal, class_id: str, body: ClassUpdate
 ) -> ClassDetail:
     async with ctx.db.read() as conn:
-        access = await load_class(conn, principal, class_id)
-    require_host(access)
+        access = await load_hosted_class(conn, principal, class_id)
     row = access.row
     status = ClassStatus(row["status"])
     status.require_editable()
@@ -312,8 +311,7 @@ async def end(ctx: ServiceContext, principal: Principal, class_id: str) -> Class
 
 async def cancel(ctx: ServiceContext, principal: Principal, class_id: str) -> ClassDetail:
     async with ctx.db.read() as conn:
-        access = await load_class(conn, principal, class_id)
-    require_host(access)
+        access = await load_hosted_class(conn, principal, class_id)
     ClassStatus(access.row["status"]).require_move(ClassStatus.CANCELLED)
     provider = ctx.providers.get(access.row["provider"])
     await provider.delete_meeting(meeting_of(access.row), access.row["org_id"])
@@ -325,8 +323,7 @@ async def _host_transition(
     ctx: ServiceContext, principal: Principal, class_id: str, target: ClassStatus
 ) -> None:
     async with ctx.db.read() as conn:
-        access = await load_class(conn, principal, class_id)
-    require_host(access)
+        access = await load_hosted_class(conn, principal, class_id)
     ClassStatus(access.row["status"]).require_move(target)
     await _transition(ctx, class_id, target)
 

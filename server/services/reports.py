@@ -38,7 +38,7 @@ from ..schemas.reports import (
     ReportParticipant,
     ReportTotals,
 )
-from .access import load_class, require_host, require_mentor
+from .access import load_hosted_class, require_mentor
 from .attendance import attendance_rows
 from .context import ServiceContext
 
@@ -51,8 +51,7 @@ _lc = live_classes.c
 async def class_report(ctx: ServiceContext, principal: Principal, class_id: str) -> ClassReport:
     """For the class's hosts and admins, during or after the class."""
     async with ctx.db.read() as conn:
-        access = await load_class(conn, principal, class_id)
-        require_host(access)
+        access = await load_hosted_class(conn, principal, class_id)
         return await _report_of(
             conn,
             access.row,
