@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import os
 import secrets
+import shutil
 import statistics
 import sys
 from collections.abc import AsyncIterator, Coroutine
@@ -21,7 +22,15 @@ import httpx
 from server.migrate import upgrade
 from tests.fakes.serving import free_port
 
-__all__ = ["bounded", "cpu_of", "free_port", "percentiles", "scratch_postgres", "servers"]
+__all__ = [
+    "bounded",
+    "cpu_of",
+    "free_port",
+    "percentiles",
+    "py_spy",
+    "scratch_postgres",
+    "servers",
+]
 
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 ROOT = Path(__file__).resolve().parents[1]
@@ -53,6 +62,30 @@ def percentiles(samples: list[float]) -> tuple[float, float]:
     """(p50, p99) of the samples, NaN when there are none."""
     ordered = sorted(samples) or [float("nan")]
     return statistics.median(ordered), ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
+
+
+async def py_spy(pid: int, seconds: float, output: str) -> asyncio.subprocess.Process | None:
+    """py-spy sampling ``pid`` for ``seconds`` into ``output`` (raw stacks), if it is installed."""
+    spy = shutil.which("py-spy") or shutil.which("py-spy", path=str(Path(sys.executable).parent))
+    if spy is None:
+        print("profile: py-spy is not installed (pip install py-spy)", file=sys.stderr)
+        return None
+    return await asyncio.create_subprocess_exec(
+        spy,
+        "record",
+        "-p",
+        str(pid),
+        "-d",
+        str(max(1, round(seconds))),
+        "-r",
+        "100",
+        "-f",
+        "raw",
+        "-o",
+        output,
+        "--nonblocking",
+        stdout=asyncio.subprocess.DEVNULL,
+    )
 
 
 @asynccontextmanager

@@ -36,7 +36,7 @@ from pathlib import Path
 import httpx
 
 from scripts.bench.realtime import prepare, token
-from scripts.benchlib import ROOT, cpu_of, free_port, scratch_postgres, servers
+from scripts.benchlib import ROOT, cpu_of, free_port, py_spy, scratch_postgres, servers
 from server.auth import Role
 from server.migrate import upgrade
 from server.settings import Settings
@@ -215,7 +215,7 @@ async def load(
                 generator_start = tree_cpu(proc.pid)
                 redis_start = sum(cpu_of(pid) for pid in redis)
                 if profile and not profiled:
-                    profiled = await start_profile(pids[0], seconds, profile)
+                    profiled = await py_spy(pids[0], seconds, profile)
             elif word == "PHASE" and rest.endswith("END"):
                 cpu = sum(cpu_of(pid) for pid in pids) - cpu_start
                 generator = tree_cpu(proc.pid) - generator_start
@@ -255,30 +255,6 @@ async def load(
         if profiled is not None:
             await profiled.wait()
     return join_seconds, idle_rss, phases
-
-
-async def start_profile(pid: int, seconds: float, output: str) -> asyncio.subprocess.Process | None:
-    """py-spy on the first server for one phase (``FANOUT_PROFILE=out.txt``, raw format)."""
-    spy = shutil.which("py-spy") or shutil.which("py-spy", path=str(Path(sys.executable).parent))
-    if spy is None:
-        print("FANOUT_PROFILE: py-spy is not installed (pip install py-spy)", file=sys.stderr)
-        return None
-    return await asyncio.create_subprocess_exec(
-        spy,
-        "record",
-        "-p",
-        str(pid),
-        "-d",
-        str(int(seconds)),
-        "-r",
-        "100",
-        "-f",
-        "raw",
-        "-o",
-        output,
-        "--nonblocking",
-        stdout=asyncio.subprocess.DEVNULL,
-    )
 
 
 async def run_liveclass(

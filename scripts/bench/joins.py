@@ -13,6 +13,7 @@ total and per client: with presence that scales, bytes per client stay
 flat as the class grows.  Usage::
 
     PYTHONPATH=. .venv/bin/python scripts/bench/joins.py [--sizes 500,1000,2000] [--window 10]
+        [--profile FILE]
 """
 
 from __future__ import annotations
@@ -26,10 +27,10 @@ import httpx
 
 from scripts.bench.classroom import BASE_ENV, connect_all, create_classes, enroll
 from scripts.bench.sioclient import SioClient
-from scripts.benchlib import bounded, cpu_of, percentiles, scratch_postgres, servers
+from scripts.benchlib import bounded, cpu_of, percentiles, py_spy, scratch_postgres, servers
 
 
-async def storm(size: int, window: float) -> str:
+async def storm(size: int, window: float, profile: str | None) -> str:
     students = [f"s{i}" for i in range(size)]
     async with scratch_postgres("lc_bench_joins") as database_url:
         env = {**BASE_ENV, "LIVECLASS_DATABASE_URL": database_url}
@@ -62,12 +63,15 @@ async def storm(size: int, window: float) -> str:
                     refused.append(ack)
 
             cpu_before = cpu_of(pid)
+            profiler = await py_spy(pid, window + 2, f"{profile}.{size}") if profile else None
             start = time.perf_counter() + 0.05
             began = time.perf_counter()
             await asyncio.gather(
                 *(join(c, start + window * i / size) for i, c in enumerate(clients))
             )
             all_acked = time.perf_counter() - began
+            if profiler is not None:
+                await profiler.wait()
             quiet, last = 0.0, -1
             while quiet < 2:  # presence batches still in flight
                 await asyncio.sleep(0.25)
@@ -92,6 +96,9 @@ async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sizes", default="500,1000,2000")
     parser.add_argument("--window", type=float, default=10)
+    parser.add_argument(
+        "--profile", metavar="FILE", help="py-spy the server during each storm into FILE.<size>"
+    )
     args = parser.parse_args()
     print(
         f"\nstudents join one live class, joins spread over {args.window:g} s, one process, "
@@ -104,7 +111,7 @@ async def main() -> None:
     )
     print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
     for size in args.sizes.split(","):  # each row as soon as it is measured
-        print(await storm(int(size), args.window), flush=True)
+        print(await storm(int(size), args.window, args.profile), flush=True)
 
 
 if __name__ == "__main__":
