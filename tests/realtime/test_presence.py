@@ -233,9 +233,9 @@ async def test_participants_route_is_paged(platform: Platform) -> None:
     await platform.call("DELETE", f"/api/live-classes/{class_id}/join", crowd[0])
     first = (await platform.call("GET", path + "?limit=2", crowd[1])).json()
     assert (first["count"], first["limit"], first["offset"]) == (4, 2, 0)
-    assert [(p["user"]["id"], p["online"]) for p in first["data"]] == [
-        (platform.mentor.user_id, True),
-        (crowd[0].user_id, False),
+    assert [(p["user"]["id"], p["user"]["name"], p["online"]) for p in first["data"]] == [
+        (platform.mentor.user_id, platform.mentor.name, True),
+        (crowd[0].user_id, crowd[0].name, False),
     ]
     rest = (await platform.call("GET", path + "?limit=2&offset=2", crowd[1])).json()
     assert [p["user"]["id"] for p in rest["data"]] == [crowd[1].user_id, crowd[2].user_id]
