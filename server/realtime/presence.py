@@ -45,6 +45,7 @@ from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from itertools import groupby
 from typing import cast
 
 from redis.asyncio import Redis
@@ -56,7 +57,7 @@ from ..db import Database
 from ..db.group_commit import GroupCommit
 from ..errors import Unavailable
 from ..schemas.common import UserRef
-from ..services.attendance import close_intervals, close_presence, open_interval
+from ..services.attendance import Opening, close_intervals, close_presence, open_intervals
 from .roster import Roster, name_key
 
 __all__ = ["Presence", "PresenceListener", "net_changes"]
@@ -402,27 +403,25 @@ class Presence:
         await self._intervals.submit(_Change(class_id, user_id, self._clock(), opens=False))
 
     async def _store(self, changes: list[_Change]) -> list[None]:
-        """Attendance intervals opened and closed together (a join storm) in one transaction."""
+        """Attendance intervals opened and closed together (a join storm) in one transaction:
+        in order, each run of openings in one go."""
         async with self._db.write() as conn:
-            for change in changes:
-                key = self._source_key(change.user_id)
-                if change.opens:
-                    await open_interval(
-                        conn,
-                        change.class_id,
-                        user_id=change.user_id,
-                        source=SOURCE,
-                        at=change.at,
-                        source_key=key,
-                    )
-                else:
+            for opens, run in groupby(changes, key=lambda change: change.opens):
+                if opens:
+                    key = self._source_key
+                    openings = [
+                        Opening(c.class_id, c.user_id, SOURCE, c.at, key(c.user_id)) for c in run
+                    ]
+                    await open_intervals(conn, openings)
+                    continue
+                for change in run:
                     await close_intervals(
                         conn,
                         change.class_id,
                         at=change.at,
                         user_id=change.user_id,
                         source=SOURCE,
-                        source_key=key,
+                        source_key=self._source_key(change.user_id),
                     )
         return [None] * len(changes)
 

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, RowMapping, and_, bindparam, func, insert, select, update
+from sqlalchemy import ColumnElement, RowMapping, and_, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ..auth import Principal
@@ -16,15 +18,29 @@ from .access import load_hosted_class
 from .context import ServiceContext
 
 __all__ = [
+    "Opening",
     "attendance_rows",
     "close_intervals",
     "close_presence",
     "online_counts",
     "open_interval",
+    "open_intervals",
     "report",
 ]
 
 _iv = attendance_intervals.c
+
+
+@dataclass(frozen=True, slots=True)
+class Opening:
+    """An interval to open for ``user_id`` from ``at``, by ``source`` (``source_key``
+    pairs its end with it)."""
+
+    class_id: str
+    user_id: str
+    source: str
+    at: datetime
+    source_key: str = ""
 
 
 async def open_interval(
@@ -37,22 +53,45 @@ async def open_interval(
     source_key: str = "",
 ) -> bool:
     """Open an interval unless this source already has one open; ``True`` if opened."""
-    key = {"class_id": class_id, "user_id": user_id, "source": source, "source_key": source_key}
-    if await conn.scalar(_OPEN_ONE, key) is not None:
-        return False
-    await conn.execute(_OPEN, {**key, "started_at": at})
-    return True
+    (opened,) = await open_intervals(conn, [Opening(class_id, user_id, source, at, source_key)])
+    return opened
 
 
-# Built once: presence opens one for every join.
-_OPEN_ONE = select(_iv.id).where(
-    _iv.class_id == bindparam("class_id"),
-    _iv.user_id == bindparam("user_id"),
-    _iv.source == bindparam("source"),
-    _iv.source_key == bindparam("source_key"),
-    _iv.ended_at.is_(None),
-)
-_OPEN = insert(attendance_intervals)
+async def open_intervals(conn: AsyncConnection, openings: Sequence[Opening]) -> list[bool]:
+    """:func:`open_interval` for each opening in order, in one statement that looks for
+    those already open and one that opens the rest (a join storm's batch)."""
+    if not openings:
+        return []
+    open_now = {
+        (r.class_id, r.user_id, r.source, r.source_key)
+        for r in await conn.execute(
+            select(_iv.class_id, _iv.user_id, _iv.source, _iv.source_key).where(
+                _iv.ended_at.is_(None),
+                _iv.class_id.in_(sorted({o.class_id for o in openings})),
+                _iv.user_id.in_(sorted({o.user_id for o in openings})),
+                _iv.source_key.in_(sorted({o.source_key for o in openings})),
+            )
+        )
+    }
+    opened: list[bool] = []
+    rows: list[dict[str, object]] = []
+    for o in openings:
+        key = (o.class_id, o.user_id, o.source, o.source_key)
+        opened.append(key not in open_now)
+        if key not in open_now:
+            open_now.add(key)
+            rows.append(
+                {
+                    "class_id": o.class_id,
+                    "user_id": o.user_id,
+                    "source": o.source,
+                    "source_key": o.source_key,
+                    "started_at": o.at,
+                }
+            )
+    if rows:
+        await conn.execute(insert(attendance_intervals), rows)
+    return opened
 
 
 async def close_intervals(
