@@ -23,6 +23,7 @@ from server.migrate import upgrade
 from tests.fakes.serving import free_port
 
 __all__ = [
+    "LOAD_PRIORITY",
     "bounded",
     "cpu_of",
     "free_port",
@@ -33,6 +34,9 @@ __all__ = [
 ]
 
 CLK_TCK = os.sysconf("SC_CLK_TCK")
+# A load generator's command prefix: on a machine shared with the server under test, the
+# server is scheduled first when both want a core, as with a generator on cores of its own.
+LOAD_PRIORITY = ("nice", "-n", "10")
 ROOT = Path(__file__).resolve().parents[1]
 SERVE = (
     "import uvicorn, sys\n"

@@ -36,7 +36,15 @@ from pathlib import Path
 import httpx
 
 from scripts.bench.realtime import prepare, token
-from scripts.benchlib import ROOT, cpu_of, free_port, py_spy, scratch_postgres, servers
+from scripts.benchlib import (
+    LOAD_PRIORITY,
+    ROOT,
+    cpu_of,
+    free_port,
+    py_spy,
+    scratch_postgres,
+    servers,
+)
 from server.auth import Role
 from server.migrate import upgrade
 from server.settings import Settings
@@ -190,6 +198,7 @@ async def load(
     json.dump(config, config_file)
     config_file.flush()
     proc = await asyncio.create_subprocess_exec(
+        *LOAD_PRIORITY,
         "node",
         "loadgen.mjs",
         config_file.name,

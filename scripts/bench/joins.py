@@ -35,7 +35,16 @@ import httpx
 
 from scripts.bench.classroom import BASE_ENV, connect_all, create_classes, enroll
 from scripts.bench.sioclient import SioClient
-from scripts.benchlib import ROOT, bounded, cpu_of, percentiles, py_spy, scratch_postgres, servers
+from scripts.benchlib import (
+    LOAD_PRIORITY,
+    ROOT,
+    bounded,
+    cpu_of,
+    percentiles,
+    py_spy,
+    scratch_postgres,
+    servers,
+)
 
 
 @dataclass
@@ -105,6 +114,7 @@ async def storm(size: int, window: float, processes: int, profile: str | None) -
             per = -(-size // processes)
             loads = [
                 await asyncio.create_subprocess_exec(
+                    *LOAD_PRIORITY,
                     sys.executable,
                     "-m",
                     "scripts.bench.joins",
