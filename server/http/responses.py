@@ -14,8 +14,8 @@ __all__ = ["error_response", "json_response"]
 
 
 def _default(value: Any) -> Any:
-    if isinstance(value, BaseModel):
-        return value.model_dump(mode="json", by_alias=True)
+    if isinstance(value, BaseModel):  # pydantic writes its JSON itself, the same text
+        return orjson.Fragment(value.model_dump_json(by_alias=True))
     raise TypeError(f"cannot encode {type(value).__name__}")
 
 
