@@ -15,10 +15,12 @@ work but queue on the file lock; run PostgreSQL for that.
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+import orjson
 from sqlalchemy import Table, event, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -33,6 +35,15 @@ __all__ = ["Database", "upsert_in"]
 _READONLY = "liveclass_readonly"
 
 
+def _json_loads(text: str | bytes) -> Any:
+    """JSON columns read with orjson (a class's ``settings`` are read with every class
+    listed); what it refuses (``NaN``, written by the standard library) as before."""
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return json.loads(text)
+
+
 class Database:
     def __init__(
         self, url: str, *, pool_size: int = 10, pool_timeout: float = 30.0, echo: bool = False
@@ -45,13 +56,17 @@ class Database:
             "pool_size": pool_size,
             "max_overflow": pool_size,
             "pool_timeout": pool_timeout,
+            "json_deserializer": _json_loads,
         }
         if self.is_sqlite:
             options["connect_args"] = {"timeout": 30}
         self.engine: AsyncEngine = create_async_engine(url, **options)
         self._write_lock = asyncio.Lock() if self.is_sqlite else None
+        self._read_options: dict[str, Any] = {_READONLY: True}
         if self.is_sqlite:
             _configure_sqlite(self.engine)
+        else:
+            self._read_options["isolation_level"] = "AUTOCOMMIT"
 
     @asynccontextmanager
     async def write(self) -> AsyncIterator[AsyncConnection]:
@@ -65,9 +80,15 @@ class Database:
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncConnection]:
-        """A connection for queries; nothing it does is committed."""
+        """A connection for queries; nothing it does is committed.
+
+        On PostgreSQL without a transaction of its own: at READ COMMITTED each
+        statement reads its own snapshot either way, and ``BEGIN``/``ROLLBACK`` are
+        two round trips more per read.  SQLite's ``BEGIN`` keeps one snapshot for
+        all the statements of a read.
+        """
         async with _translated(), self.engine.connect() as conn:
-            conn = await conn.execution_options(**{_READONLY: True})
+            conn = await conn.execution_options(**self._read_options)
             yield conn
 
     async def ping(self) -> None:
