@@ -190,7 +190,8 @@ async def participants_of(
         (r.org_id, r.user_id): r.name
         for r in await conn.execute(
             select(users.c.org_id, users.c.user_id, users.c.name).where(
-                users.c.org_id.in_({r.org_id for r in page}), users.c.user_id.in_(user_ids)
+                users.c.org_id.in_(sorted({r.org_id for r in page})),
+                users.c.user_id.in_(user_ids),
             )
         )
     }
