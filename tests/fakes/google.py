@@ -406,15 +406,16 @@ class FakeGoogle:
         return JSONResponse(event)
 
     def _event(self, request: Request) -> dict[str, Any] | Response:
+        """The event the path names, or the error answer (unauthorized, not found)."""
+        denied = self._authorized(request)
+        if denied:
+            return denied
         event = self._calendar(request).get(request.path_params["event"])
         if event is None:
             return _calendar_error(404, "notFound", "Not Found")
         return event
 
     async def _get(self, request: Request) -> Response:
-        denied = self._authorized(request)
-        if denied:
-            return denied
         event = self._event(request)
         if isinstance(event, Response):
             return event
@@ -460,9 +461,6 @@ class FakeGoogle:
         event["hangoutLink"] = f"https://meet.google.com/{code}"
 
     async def _patch(self, request: Request) -> Response:
-        denied = self._authorized(request)
-        if denied:
-            return denied
         event = self._event(request)
         if isinstance(event, Response):
             return event
@@ -478,9 +476,6 @@ class FakeGoogle:
         return JSONResponse(event)
 
     async def _delete(self, request: Request) -> Response:
-        denied = self._authorized(request)
-        if denied:
-            return denied
         event = self._event(request)
         if isinstance(event, Response):
             return event
