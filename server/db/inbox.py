@@ -38,6 +38,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from ..errors import Conflict, InvalidState, NotFound
 from .database import Database, upsert_in
 from .group_commit import GroupCommit
+from .pages import counted_page
 from .tables import webhook_events
 
 __all__ = [
@@ -294,19 +295,15 @@ class Inbox:
         if provider is not None:
             conditions.append(_w.provider == provider)
         async with self._db.read() as conn:
-            total = await conn.scalar(
-                select(func.count()).select_from(webhook_events).where(*conditions)
+            rows, total = await counted_page(
+                conn,
+                webhook_events,
+                conditions,
+                order_by=[_w.id.desc()],
+                limit=limit,
+                offset=offset,
             )
-            rows = (
-                await conn.execute(
-                    select(webhook_events)
-                    .where(*conditions)
-                    .order_by(_w.id.desc())
-                    .limit(limit)
-                    .offset(offset)
-                )
-            ).mappings()
-            return [dict(r) for r in rows], int(total or 0)
+        return [dict(r) for r in rows], total
 
     async def replay(self, event_id: int, *, org_id: str | None, now: datetime) -> dict[str, Any]:
         """Queue a finished event again (failed, ignored or done); rejected ones cannot be."""

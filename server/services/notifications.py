@@ -5,10 +5,11 @@ from __future__ import annotations
 import secrets
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ..auth import Principal
+from ..db.pages import counted_page
 from ..db.tables import notifications
 from ..errors import NotFound
 from ..schemas.notifications import NotificationFilter, NotificationOut
@@ -61,19 +62,15 @@ async def find(
     elif query.unread is False:
         conditions.append(_n.read_at.is_not(None))
     async with ctx.db.read() as conn:
-        total = await conn.scalar(
-            select(func.count()).select_from(notifications).where(*conditions)
+        rows, total = await counted_page(
+            conn,
+            notifications,
+            conditions,
+            order_by=[_n.created_at.desc(), _n.id.desc()],
+            limit=query.limit,
+            offset=query.offset,
         )
-        rows = (
-            await conn.execute(
-                select(notifications)
-                .where(*conditions)
-                .order_by(_n.created_at.desc(), _n.id.desc())
-                .limit(query.limit)
-                .offset(query.offset)
-            )
-        ).mappings()
-        return [NotificationOut.model_validate(dict(r)) for r in rows], int(total or 0)
+    return [NotificationOut.model_validate(dict(r)) for r in rows], total
 
 
 async def mark_read(

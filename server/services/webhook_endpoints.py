@@ -7,12 +7,13 @@ import secrets
 from typing import Any
 
 import orjson
-from sqlalchemy import ColumnElement, RowMapping, func, insert, select
+from sqlalchemy import ColumnElement, RowMapping, insert, select
 from sqlalchemy import delete as sql_delete
 from sqlalchemy import update as sql_update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ..auth import Principal
+from ..db.pages import counted_page
 from ..db.tables import webhook_deliveries, webhook_endpoints
 from ..errors import BadRequest, Forbidden, InvalidState, NotFound, bad_field
 from ..outbound.outbox import EventType, body_of, queued_row
@@ -83,19 +84,16 @@ async def endpoints(
     ctx: ServiceContext, principal: Principal, page: Page
 ) -> tuple[list[EndpointOut], int]:
     _require_admin(principal)
-    mine = _ep.org_id == principal.org_id
     async with ctx.db.read() as conn:
-        total = await conn.scalar(select(func.count()).select_from(webhook_endpoints).where(mine))
-        rows = (
-            await conn.execute(
-                select(webhook_endpoints)
-                .where(mine)
-                .order_by(_ep.created_at, _ep.id)
-                .limit(page.limit)
-                .offset(page.offset)
-            )
-        ).mappings()
-        return [_endpoint_out(r) for r in rows], int(total or 0)
+        rows, total = await counted_page(
+            conn,
+            webhook_endpoints,
+            [_ep.org_id == principal.org_id],
+            order_by=[_ep.created_at, _ep.id],
+            limit=page.limit,
+            offset=page.offset,
+        )
+    return [_endpoint_out(r) for r in rows], total
 
 
 async def get(ctx: ServiceContext, principal: Principal, endpoint_id: str) -> EndpointOut:
@@ -186,19 +184,15 @@ async def deliveries(
         if value is not None:
             conditions.append(column == value)
     async with ctx.db.read() as conn:
-        total = await conn.scalar(
-            select(func.count()).select_from(webhook_deliveries).where(*conditions)
+        rows, total = await counted_page(
+            conn,
+            webhook_deliveries,
+            conditions,
+            order_by=[_d.id.desc()],
+            limit=query.limit,
+            offset=query.offset,
         )
-        rows = (
-            await conn.execute(
-                select(webhook_deliveries)
-                .where(*conditions)
-                .order_by(_d.id.desc())
-                .limit(query.limit)
-                .offset(query.offset)
-            )
-        ).mappings()
-        return [_delivery_out(r) for r in rows], int(total or 0)
+    return [_delivery_out(r) for r in rows], total
 
 
 async def delivery(ctx: ServiceContext, principal: Principal, delivery_id: str) -> DeliveryOut:
