@@ -553,6 +553,10 @@ class FakeGoogle:
         return JSONResponse(body)
 
     def _conference(self, request: Request) -> _Conference | Response:
+        """The conference record the path names, or the error answer."""
+        denied = self._authorized(request, meet=True)
+        if denied:
+            return denied
         name = f"conferenceRecords/{request.path_params['record']}"
         found = next((c for c in self._conferences if c.record["name"] == name), None)
         if found is None:
@@ -578,9 +582,6 @@ class FakeGoogle:
         """``GET conferenceRecords/{record}/<kind>``: one page of that list of the conference."""
 
         async def listing(request: Request) -> Response:
-            denied = self._authorized(request, meet=True)
-            if denied:
-                return denied
             conference = self._conference(request)
             if isinstance(conference, Response):
                 return conference
@@ -589,9 +590,6 @@ class FakeGoogle:
         return listing
 
     async def _sessions(self, request: Request) -> Response:
-        denied = self._authorized(request, meet=True)
-        if denied:
-            return denied
         conference = self._conference(request)
         if isinstance(conference, Response):
             return conference
