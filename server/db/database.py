@@ -80,12 +80,13 @@ class Database:
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncConnection]:
-        """A connection for queries; nothing it does is committed.
+        """A connection for queries only: never write through it.
 
-        On PostgreSQL without a transaction of its own: at READ COMMITTED each
-        statement reads its own snapshot either way, and ``BEGIN``/``ROLLBACK`` are
-        two round trips more per read.  SQLite's ``BEGIN`` keeps one snapshot for
-        all the statements of a read.
+        On PostgreSQL it runs in autocommit, without a transaction of its own (at
+        READ COMMITTED each statement reads its own snapshot either way, and
+        ``BEGIN``/``ROLLBACK`` are two round trips more per read), so a write
+        through it would stay.  On SQLite it is one deferred transaction, rolled
+        back at the end, whose statements all read one snapshot.
         """
         async with _translated(), self.engine.connect() as conn:
             conn = await conn.execution_options(**self._read_options)
