@@ -30,7 +30,7 @@ from typing import cast
 import uvloop
 
 from scripts.benchlib import cpu_of
-from server.realtime.fastpath import ws_frame
+from server.realtime.websocket import ws_frame
 
 
 class Discard(asyncio.Protocol):

@@ -12,31 +12,34 @@ python-socketio and uvicorn in pyproject, and the gate suite
 against it):
 
 - engine.io's per-server driver table ``AsyncServer._async["websocket"]`` is
-  replaced (on this server only) by :class:`FrameWebSocket`, which learns the
-  engine.io ``AsyncSocket`` from its handler (a bound method of the socket)
-  and uvicorn's protocol from the ASGI ``send`` (a bound method of
+  replaced (on this server only) by :class:`.FrameWebSocket`, which learns the
+  engine.io socket from its handler (a bound method of the socket) and
+  uvicorn's protocol from the ASGI ``send`` (a bound method of
   ``WebSocketsSansIOProtocol``);
-- ``AsyncServer.create_queue`` returns :class:`OrderedQueue`, which counts
-  packets queued but not yet handed to the transport, and wraps each in a
-  :class:`QueuedPacket` (engine.io only calls ``encode()`` on what it polls);
-- ``AsyncSocket`` attributes ``queue``, ``upgraded``, ``upgrading``,
-  ``closing``, ``closed``, and ``AsyncServer.sockets``;
+- ``AsyncServer.create_queue`` returns :class:`.PacketQueue`, and the server
+  gets a ``ping_schedule`` (:class:`.PingSchedule`, read by
+  :class:`.LeanSocket`);
+- engine.io's ``connect`` handler (python-socketio's) is wrapped so that each
+  ``AsyncSocket`` becomes a :class:`.LeanSocket` before its first ping; it
+  overrides ``schedule_ping`` and ``_websocket_handler`` and relies on the
+  attributes ``queue``, ``connected``, ``upgraded``, ``upgrading``,
+  ``closing``, ``closed``, ``last_ping`` and the methods ``receive`` and
+  ``close``;
 - uvicorn's ``WebSocketsSansIOProtocol`` attributes ``transport``,
-  ``conn.extensions``, ``handshake_complete``, ``close_sent`` and
-  ``disconnected``; once the handshake is done its ``request`` and ``response``
-  (and engine.io's ``wsgi.input`` in the environ) are dropped to save memory.
+  ``conn.extensions``, ``handshake_complete``, ``close_sent``,
+  ``disconnected``, ``queue``, ``writable``, ``request`` and ``response``.
 
-:func:`install` checks all of them at start; when one is missing (an
-unpinned upgrade) it logs once and every broadcast takes the stock path.
+:func:`install` checks them at start; when one is missing (an unpinned
+upgrade) it logs once and every broadcast takes the stock path.
 
 Ordering.  Every frame of a socket, from either path, is written
-synchronously: :class:`FrameWebSocket` replaces the driver's ``send`` (which
-awaited uvicorn's flow control) by a direct ``transport.write``, so engine.io's
-writer task never holds a packet across a suspension point.  A broadcast
-writes its frame directly only to a socket whose queue has nothing
-outstanding (:attr:`OrderedQueue.outstanding`); otherwise it queues the packet
-behind what the stock path queued (pings, acks, messages to one socket).
-Hence per socket the wire order is the order of the emits.
+synchronously: :class:`.FrameWebSocket` replaces the driver's ``send`` (which
+awaited uvicorn's flow control) by a direct ``transport.write``, and a direct
+websocket's queue writes each packet as it is put.  A broadcast writes its
+frame directly only to a socket whose queue has nothing outstanding
+(:attr:`.PacketQueue.outstanding`); otherwise it queues the packet behind
+what the stock path queued (pings, acks, messages to one socket).  Hence per
+socket the wire order is the order of the emits.
 
 Limits, stated plainly:
 
@@ -54,9 +57,7 @@ Limits, stated plainly:
 
 from __future__ import annotations
 
-import asyncio
 import logging
-import struct
 from collections.abc import Callable
 from typing import Any
 
@@ -66,162 +67,39 @@ from engineio.async_drivers.asgi import WebSocket as AsgiWebSocket
 from engineio.async_socket import AsyncSocket
 
 from ..metrics import Metrics
+from .queues import PacketQueue
+from .websocket import PROTOCOL_CLASS, FrameWebSocket, LeanSocket, PingSchedule, ws_frame
 
-__all__ = ["Fanout", "FrameWebSocket", "OrderedQueue", "QueuedPacket", "install", "ws_frame"]
+__all__ = ["Fanout", "install"]
 
 log = logging.getLogger("liveclass.fanout")
 
 NAMESPACE = "/"
-_FRAME_ATTR = "_liveclass_frames"
-_SOCKET_ATTRS = ("queue", "upgraded", "upgrading", "closing", "closed", "send")
+_SOCKET_ATTRS = (
+    "queue",
+    "connected",
+    "upgraded",
+    "upgrading",
+    "closing",
+    "closed",
+    "last_ping",
+    "send",
+    "receive",
+    "close",
+    "schedule_ping",
+    "_websocket_handler",
+)
 _PROTOCOL_ATTRS = (
     "transport",
     "conn",
     "handshake_complete",
     "close_sent",
     "disconnected",
+    "queue",
+    "writable",
+    "request",
+    "response",
 )
-
-
-TEXT, BINARY = 0x81, 0x82  # FIN bit + opcode
-
-
-def ws_frame(payload: bytes, first_byte: int = TEXT) -> bytes:
-    """One unmasked, final WebSocket frame (as a server sends it) carrying ``payload``."""
-    size = len(payload)
-    if size < 126:
-        return struct.pack("!BB", first_byte, size) + payload
-    if size < 1 << 16:
-        return struct.pack("!BBH", first_byte, 126, size) + payload
-    return struct.pack("!BBQ", first_byte, 127, size) + payload
-
-
-class QueuedPacket:
-    """An engine.io packet in a socket's queue that lets go of the packet once encoded.
-
-    engine.io's websocket writer keeps the last batch it sent (``packets`` and
-    ``pkt`` in its loop) until the next packet arrives, which on an idle
-    socket is the next ping, up to ``ping_interval`` later.  The last one is
-    usually the ``class:join`` ack: the snapshot (tens of KB) would stay alive
-    per idle client.  Both transports only ``encode()`` what they take from
-    the queue (the websocket writer once per packet, polling inside its
-    payload), and the same packet may be queued for many sockets, so this
-    wrapper, not the packet, forgets it.
-    """
-
-    __slots__ = ("packet",)
-
-    def __init__(self, packet: eio_packet.Packet) -> None:
-        self.packet: eio_packet.Packet | None = packet
-
-    def encode(self, b64: bool = False) -> str | bytes:
-        packet, self.packet = self.packet, None
-        if packet is None:
-            raise RuntimeError("an engine.io packet was encoded twice")
-        encoded: str | bytes = packet.encode(b64=b64)
-        return encoded
-
-
-class OrderedQueue(asyncio.Queue[Any]):
-    """engine.io's packet queue, counting packets put and not yet marked done.
-
-    engine.io's writer marks each packet done as it takes it and then writes
-    it without suspending (see :class:`FrameWebSocket`), so ``outstanding == 0``
-    means nothing of the stock path is waiting to reach the wire.  Packets
-    are queued as :class:`QueuedPacket` (``None``, the writer's stop signal,
-    as is).
-    """
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.outstanding = 0
-
-    def put_nowait(self, item: Any) -> None:
-        super().put_nowait(item if item is None else QueuedPacket(item))
-        self.outstanding += 1
-
-    def task_done(self) -> None:
-        super().task_done()
-        self.outstanding -= 1
-
-
-class FrameWebSocket(AsgiWebSocket):  # type: ignore[misc]
-    """engine.io's ASGI websocket driver, writing frames straight to uvicorn's transport."""
-
-    def __init__(self, handler: Callable[..., Any], server: Any) -> None:
-        super().__init__(handler, server)
-        self._socket_handler = handler
-        self.socket: AsyncSocket | None = getattr(handler, "__self__", None)
-        self.protocol: Any = None
-        self.on_slow: Callable[[FrameWebSocket], None] = lambda ws: None
-        self.max_unsent = 0
-
-    async def __call__(self, environ: dict[str, Any]) -> Any:
-        protocol = getattr(environ.get("asgi.send"), "__self__", None)
-        if (
-            _PROTOCOL_CLASS is not None
-            and isinstance(protocol, _PROTOCOL_CLASS)
-            and not protocol.conn.extensions
-        ):
-            self.protocol = protocol
-            if self.socket is not None:
-                setattr(self.socket, _FRAME_ATTR, self)
-            # Memory kept for the connection's whole life but never read again once it
-            # is a websocket: the request body reader (a class engine.io defines per
-            # request; a websocket has no body) and the handshake's request and response.
-            environ.pop("wsgi.input", None)
-            handler, handshake = self._socket_handler, protocol
-
-            async def handle(ws: FrameWebSocket) -> Any:
-                handshake.request = handshake.response = None  # type: ignore[assignment]
-                return await handler(ws)
-
-            self.handler = handle
-        try:
-            return await super().__call__(environ)
-        finally:
-            if self.socket is not None and getattr(self.socket, _FRAME_ATTR, None) is self:
-                setattr(self.socket, _FRAME_ATTR, None)
-
-    async def send(self, message: str | bytes) -> None:
-        if self.protocol is None:
-            await super().send(message)
-            return
-        if isinstance(message, str):
-            self.write(ws_frame(message.encode()))
-        else:
-            self.write(ws_frame(message, BINARY))
-
-    def write(self, frame: bytes) -> bool:
-        """Write one complete frame now if the connection is open (``False`` if it is not).
-
-        Aborts the connection when too much is left unsent.  Called for every
-        recipient of every broadcast: the checks are inlined, not a property.
-        """
-        protocol = self.protocol
-        if (
-            protocol is None
-            or not protocol.handshake_complete
-            or protocol.close_sent
-            or protocol.disconnected
-        ):
-            return False
-        transport = protocol.transport
-        if transport.is_closing():
-            return False
-        transport.write(frame)
-        if self.max_unsent and transport.get_write_buffer_size() > self.max_unsent:
-            self.on_slow(self)
-            transport.abort()
-        return True
-
-
-try:  # uvicorn's default websocket protocol with `uvicorn[standard]`
-    from uvicorn.protocols.websockets.websockets_sansio_impl import (
-        WebSocketsSansIOProtocol as _PROTOCOL_CLASS,
-    )
-except ImportError:  # pragma: no cover - without `websockets`, the stock path only
-    _PROTOCOL_CLASS = None  # type: ignore[assignment,misc]
 
 
 def _missing_internals(sio: socketio.AsyncServer) -> list[str]:
@@ -241,16 +119,23 @@ def _missing_internals(sio: socketio.AsyncServer) -> list[str]:
         missing.append(f"engineio AsyncSocket(server, sid): {exc}")
     else:
         missing += [f"engineio AsyncSocket.{a}" for a in _SOCKET_ATTRS if not hasattr(probe, a)]
+    if not callable(getattr(eio, "handlers", {}).get("connect")):
+        missing.append("engineio AsyncServer.handlers['connect']")
     if not all(hasattr(AsgiWebSocket, a) for a in ("__call__", "send", "close", "wait")):
         missing.append("engineio.async_drivers.asgi.WebSocket")
-    if _PROTOCOL_CLASS is None:
+    if PROTOCOL_CLASS is None:
         missing.append("uvicorn WebSocketsSansIOProtocol")
     else:
-        init = _PROTOCOL_CLASS.__init__.__code__.co_names
+        # Instance attributes: set in __init__, or (the handshake's) in handle_connect.
+        assigned = {
+            name
+            for method in (PROTOCOL_CLASS.__init__, PROTOCOL_CLASS.handle_connect)
+            for name in method.__code__.co_names
+        }
         missing += [
             f"uvicorn WebSocketsSansIOProtocol.{a}"
             for a in _PROTOCOL_ATTRS
-            if a not in init and not hasattr(_PROTOCOL_CLASS, a)
+            if a not in assigned and not hasattr(PROTOCOL_CLASS, a)
         ]
     if not hasattr(getattr(sio, "manager", None), "get_participants"):
         missing.append("socketio manager.get_participants")
@@ -276,7 +161,19 @@ def install(sio: socketio.AsyncServer, metrics: Metrics, *, max_unsent_bytes: in
 
     eio = sio.eio
     eio._async = {**eio._async, "websocket": make_websocket}
-    eio.create_queue = OrderedQueue
+    eio.create_queue = PacketQueue
+    eio.ping_schedule = PingSchedule(eio.ping_interval)
+    socketio_connect = eio.handlers["connect"]
+
+    async def connect(eio_sid: str, environ: dict[str, Any]) -> Any:
+        # engine.io constructs its AsyncSocket itself; this runs before the first
+        # ping is scheduled and before a websocket is served.
+        socket = eio.sockets.get(eio_sid)
+        if type(socket) is AsyncSocket:
+            socket.__class__ = LeanSocket
+        return await socketio_connect(eio_sid, environ)
+
+    eio.handlers["connect"] = connect
     return fanout
 
 
@@ -316,7 +213,7 @@ class Fanout:
             socket = eio_sockets.get(eio_sid)
             if socket is None or socket.closed:
                 continue
-            ws: FrameWebSocket | None = getattr(socket, _FRAME_ATTR, None)
+            ws: FrameWebSocket | None = getattr(socket, "frames", None)
             if (
                 ws is not None
                 and socket.upgraded

@@ -70,7 +70,7 @@ async def test_missing_internals_fall_back_to_the_stock_path(
     monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     # As if uvicorn no longer had the websocket protocol class the fast path writes through.
-    monkeypatch.setattr(fastpath, "_PROTOCOL_CLASS", None)
+    monkeypatch.setattr(fastpath, "PROTOCOL_CLASS", None)
     with caplog.at_level(logging.WARNING, logger="liveclass.fanout"):
         gate = GateServer()
     assert not gate.fanout.fast
