@@ -92,6 +92,9 @@ def _uvicorn_server(app: Any, settings: Settings, host: str, port: int) -> Any:
         port=port,
         lifespan="on",
         ws_per_message_deflate=settings.websocket_compression,
+        # Engine.IO pings every client itself (pingInterval); uvicorn's own WebSocket
+        # pings on top would cost a timer per connection and a frame each 20 s.
+        ws_ping_interval=None,
         # Trust X-Forwarded-* only from $FORWARDED_ALLOW_IPS (default 127.0.0.1).
         proxy_headers=True,
         server_header=False,

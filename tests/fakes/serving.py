@@ -33,6 +33,7 @@ async def serve_asgi(
         log_level="warning",
         lifespan=lifespan,  # type: ignore[arg-type]
         ws_per_message_deflate=False,
+        ws_ping_interval=None,  # as `liveclass serve`: Engine.IO's pings only
     )
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve())
