@@ -26,8 +26,8 @@ against it):
   ``closing``, ``closed``, ``last_ping`` and the methods ``receive`` and
   ``close``;
 - uvicorn's ``WebSocketsSansIOProtocol`` attributes ``transport``,
-  ``conn.extensions``, ``handshake_complete``, ``close_sent``,
-  ``disconnected``, ``queue``, ``writable``, ``request`` and ``response``.
+  ``conn.extensions``, ``close_sent``, ``queue``, ``writable``, ``request``
+  and ``response``.
 
 :func:`install` checks them at start; when one is missing (an unpinned
 upgrade) it logs once and every broadcast takes the stock path.
@@ -92,9 +92,7 @@ _SOCKET_ATTRS = (
 _PROTOCOL_ATTRS = (
     "transport",
     "conn",
-    "handshake_complete",
     "close_sent",
-    "disconnected",
     "queue",
     "writable",
     "request",
@@ -154,10 +152,9 @@ def install(sio: socketio.AsyncServer, metrics: Metrics, *, max_unsent_bytes: in
     fanout = Fanout(sio, metrics, fast=True)
 
     def make_websocket(handler: Callable[..., Any], server: Any) -> FrameWebSocket:
-        ws = FrameWebSocket(handler, server)
-        ws.max_unsent = max_unsent_bytes
-        ws.on_slow = fanout.slow_reader
-        return ws
+        return FrameWebSocket(
+            handler, server, max_unsent=max_unsent_bytes, on_slow=fanout.slow_reader
+        )
 
     eio = sio.eio
     eio._async = {**eio._async, "websocket": make_websocket}
@@ -213,7 +210,7 @@ class Fanout:
             socket = eio_sockets.get(eio_sid)
             if socket is None or socket.closed:
                 continue
-            ws: FrameWebSocket | None = getattr(socket, "frames", None)
+            ws: FrameWebSocket | None = socket.frames
             if (
                 ws is not None
                 and socket.upgraded

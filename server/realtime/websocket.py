@@ -73,12 +73,20 @@ def ws_frame(payload: bytes, first_byte: int = TEXT) -> bytes:
 class FrameWebSocket(AsgiWebSocket):  # type: ignore[misc]
     """engine.io's ASGI websocket driver, writing frames straight to uvicorn's transport."""
 
-    def __init__(self, handler: Callable[..., Any], server: Any) -> None:
+    def __init__(
+        self,
+        handler: Callable[..., Any],
+        server: Any,
+        *,
+        max_unsent: int,
+        on_slow: Callable[[FrameWebSocket], None],
+    ) -> None:
         super().__init__(handler, server)
         self.socket: AsyncSocket | None = getattr(handler, "__self__", None)
-        self.protocol: Any = None
-        self.on_slow: Callable[[FrameWebSocket], None] = lambda ws: None
-        self.max_unsent = 0
+        self.protocol: Any = None  # uvicorn's, when this driver writes frames itself
+        self.transport: asyncio.Transport | None = None
+        self.max_unsent = max_unsent
+        self.on_slow = on_slow
 
     async def __call__(self, environ: dict[str, Any]) -> Any:
         protocol = getattr(environ.get("asgi.send"), "__self__", None)
@@ -87,7 +95,7 @@ class FrameWebSocket(AsgiWebSocket):  # type: ignore[misc]
             and isinstance(protocol, PROTOCOL_CLASS)
             and not protocol.conn.extensions
         ):
-            self.protocol = protocol
+            self.protocol, self.transport = protocol, protocol.transport
             # A websocket has no body: engine.io's request body reader (a class it
             # defines per request) would otherwise live as long as the connection.
             environ.pop("wsgi.input", None)
@@ -136,21 +144,15 @@ class FrameWebSocket(AsgiWebSocket):  # type: ignore[misc]
         """Write one complete frame now if the connection is open (``False`` if it is not).
 
         Aborts the connection when too much is left unsent.  Called for every
-        recipient of every broadcast: the checks are inlined, not a property.
+        recipient of every broadcast, and only once the handshake is done (a
+        closed connection's transport is closing).
         """
-        protocol = self.protocol
-        if (
-            protocol is None
-            or not protocol.handshake_complete
-            or protocol.close_sent
-            or protocol.disconnected
-        ):
-            return False
-        transport = protocol.transport
-        if transport.is_closing():
+        transport = self.transport
+        assert transport is not None
+        if self.protocol.close_sent or transport.is_closing():
             return False
         transport.write(frame)
-        if self.max_unsent and transport.get_write_buffer_size() > self.max_unsent:
+        if transport.get_write_buffer_size() > self.max_unsent:
             self.on_slow(self)
             transport.abort()
         return True
