@@ -23,16 +23,24 @@ def free_port() -> int:
 
 @asynccontextmanager
 async def serve_asgi(
-    app: Any, *, lifespan: str = "on", port: int = 0, host: str = "127.0.0.1"
+    app: Any,
+    *,
+    lifespan: str = "on",
+    port: int = 0,
+    host: str = "127.0.0.1",
+    compression: bool = False,
 ) -> AsyncIterator[str]:
-    """Serve ``app`` (on ``port``, or a free one); yields its base URL ``http://HOST:PORT``."""
+    """Serve ``app`` (on ``port``, or a free one); yields its base URL ``http://HOST:PORT``.
+
+    ``compression``: offer permessage-deflate to websocket clients.
+    """
     config = uvicorn.Config(
         app,
         host=host,
         port=port,
         log_level="warning",
         lifespan=lifespan,  # type: ignore[arg-type]
-        ws_per_message_deflate=False,
+        ws_per_message_deflate=compression,
         ws_ping_interval=None,  # as `liveclass serve`: Engine.IO's pings only
     )
     server = uvicorn.Server(config)

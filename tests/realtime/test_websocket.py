@@ -22,8 +22,8 @@ LIMIT = 1000  # bytes in one engine.io packet, for the size test
 
 
 @asynccontextmanager
-async def served(gate: GateServer) -> AsyncIterator[str]:
-    async with serve_asgi(gate.app, lifespan="off") as url:
+async def served(gate: GateServer, *, compression: bool = False) -> AsyncIterator[str]:
+    async with serve_asgi(gate.app, lifespan="off", compression=compression) as url:
         yield url.replace("http", "ws", 1) + "/socket.io/?EIO=4&transport=websocket"
 
 
@@ -114,3 +114,18 @@ async def test_closing_the_engineio_socket_closes_the_websocket() -> None:
         await gate.sio.eio.disconnect(eio_sid)
         assert await asyncio.wait_for(ws.recv(), 5) == "1"  # engine.io close, then the frame
         await closed(ws, gate)
+
+
+async def test_a_compressed_websocket_keeps_engineio_handler_and_gets_everything() -> None:
+    gate = GateServer(ping_interval=0.3)
+    async with served(gate, compression=True) as address:
+        ws = await open_socket(address)
+        assert ws.protocol.extensions  # permessage-deflate was agreed
+        assert await asyncio.wait_for(ws.recv(), 2) == "2"  # pinged
+        await ws.send("3")
+        assert await echo(ws, 1, "compressed") == '431["compressed"]'
+        await ws.send('422["final"]')
+        replies = {str(await asyncio.wait_for(ws.recv(), 2)) for _ in range(2)}
+        assert replies == {'42["final",{}]', '432[{"sent":true}]'}
+        assert gate.deliveries("frame") == 0  # the broadcast went through engine.io's queue
+        await ws.close()
