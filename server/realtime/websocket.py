@@ -123,6 +123,18 @@ class FrameWebSocket(AsgiWebSocket):  # type: ignore[misc]
             writable.set()
         protocol.writable = writable
 
+    async def close(self) -> None:
+        """The closing handshake; an abort when the client has stopped reading.
+
+        uvicorn's ``send`` waits while the transport is paused for writing, and
+        for a client that reads nothing that is forever: the caller (engine.io's
+        ping check, a server-side disconnect) would wait with it.
+        """
+        if self.transport is not None and not self.protocol.writable.is_set():
+            self.transport.abort()
+            return
+        await super().close()
+
     async def send(self, message: str | bytes) -> None:
         if self.protocol is None:
             await super().send(message)

@@ -2,50 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
-import os
-import socket
-import struct
-from urllib.parse import urlsplit
-
 import socketio
 
-from tests.support.fanout_gate import GateServer
+from tests.support.fanout_gate import GateServer, open_stalled_socket
 from tests.support.servers import serve_asgi
 from tests.support.waiting import wait_until
 
 LIMIT = 256 * 1024
-
-
-def masked_text_frame(text: str) -> bytes:
-    """A client's WebSocket text frame (clients must mask)."""
-    payload = text.encode()
-    mask = os.urandom(4)
-    assert len(payload) < 126
-    body = bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
-    return struct.pack("!BB", 0x81, 0x80 | len(payload)) + mask + body
-
-
-async def open_stalled_socket(url: str) -> socket.socket:
-    """A raw websocket Socket.IO client that connects, then never reads again."""
-    host, port = urlsplit(url).hostname, urlsplit(url).port
-    raw = socket.socket()
-    raw.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
-    raw.setblocking(False)
-    loop = asyncio.get_running_loop()
-    await loop.sock_connect(raw, (host, port))
-    request = (
-        "GET /socket.io/?EIO=4&transport=websocket HTTP/1.1\r\n"
-        f"Host: {host}:{port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-        "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
-    )
-    await loop.sock_sendall(raw, request.encode())
-    head = b""
-    while b"\r\n\r\n" not in head:
-        head += await loop.sock_recv(raw, 1)
-    assert head.startswith(b"HTTP/1.1 101"), head
-    await loop.sock_sendall(raw, masked_text_frame("40"))  # Socket.IO connect, namespace /
-    return raw
 
 
 async def test_stalled_reader_is_cut_off_and_the_room_goes_on() -> None:

@@ -13,7 +13,7 @@ from contextlib import asynccontextmanager
 import pytest
 from websockets.asyncio.client import ClientConnection, connect
 
-from tests.support.fanout_gate import GateServer
+from tests.support.fanout_gate import GateServer, masked_text_frame, open_stalled_socket
 from tests.support.servers import serve_asgi
 from tests.support.waiting import wait_until
 
@@ -90,6 +90,30 @@ async def test_a_packet_type_no_client_sends_is_ignored() -> None:
         await ws.send("6")  # noop, a server-only packet
         assert await echo(ws, 1, "after the noop") == '431["after the noop"]'
         await ws.close()
+
+
+async def test_a_client_that_stopped_reading_and_answering_pings_is_cut_off() -> None:
+    # Under the unsent-bytes limit, but past the transport's high-water mark: uvicorn
+    # holds its sends (a closing handshake too) until the client reads, which it never will.
+    gate = GateServer(ping_interval=0.3, max_unsent_bytes=64 << 20)
+    async with serve_asgi(gate.app, lifespan="off") as url:
+        stalled = await open_stalled_socket(url)
+        try:
+            await wait_until(
+                lambda: gate.sio.manager.rooms.get("/", {}).get("all"), within=5, what="in the room"
+            )
+            [socket] = gate.sio.eio.sockets.values()
+            loop = asyncio.get_running_loop()
+            blast = '42["blast",{"count":3000,"size":1000,"pause_every":0}]'
+            await loop.sock_sendall(stalled, masked_text_frame(blast))
+            await wait_until(
+                lambda: socket.frames is not None and not socket.frames.protocol.writable.is_set(),
+                within=10,
+                what="writes paused by uvicorn",
+            )
+            await wait_until(lambda: not gate.sio.eio.sockets, within=15, what="the socket is gone")
+        finally:
+            stalled.close()
 
 
 @pytest.mark.parametrize(

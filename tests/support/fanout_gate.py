@@ -10,19 +10,26 @@ Every socket joins the room ``all`` at connect.  Events:
   every ``pause_every`` messages, so upgrades and acks happen mid-stream;
 - ``final`` broadcasts ``final`` through the fan-out;
 - ``kick`` disconnects the sender from the server side.
+
+:func:`open_stalled_socket` is a raw client that connects and then never
+reads (nor answers pings).
 """
 
 from __future__ import annotations
 
 import asyncio
+import os
+import socket
+import struct
 from typing import Any
+from urllib.parse import urlsplit
 
 import socketio
 
 from server.metrics import Metrics
 from server.realtime.fastpath import Fanout, install
 
-__all__ = ["BINARY_EVERY", "DIRECT_EVERY", "GateServer"]
+__all__ = ["BINARY_EVERY", "DIRECT_EVERY", "GateServer", "masked_text_frame", "open_stalled_socket"]
 
 ROOM = "all"
 DIRECT_EVERY = 7
@@ -88,3 +95,34 @@ class GateServer:
                 await self.fanout.emit("bin", {"after": i, "blob": bytes([i % 256]) * 16}, ROOM)
             if pause_every and i % pause_every == pause_every - 1:
                 await asyncio.sleep(0.002)  # pacing the sender is the scenario: let readers drain
+
+
+def masked_text_frame(text: str) -> bytes:
+    """A client's WebSocket text frame (clients must mask)."""
+    payload = text.encode()
+    mask = os.urandom(4)
+    assert len(payload) < 126
+    body = bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
+    return struct.pack("!BB", 0x81, 0x80 | len(payload)) + mask + body
+
+
+async def open_stalled_socket(url: str) -> socket.socket:
+    """A raw websocket Socket.IO client that connects, then never reads again."""
+    host, port = urlsplit(url).hostname, urlsplit(url).port
+    raw = socket.socket()
+    raw.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    raw.setblocking(False)
+    loop = asyncio.get_running_loop()
+    await loop.sock_connect(raw, (host, port))
+    request = (
+        "GET /socket.io/?EIO=4&transport=websocket HTTP/1.1\r\n"
+        f"Host: {host}:{port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+        "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
+    )
+    await loop.sock_sendall(raw, request.encode())
+    head = b""
+    while b"\r\n\r\n" not in head:
+        head += await loop.sock_recv(raw, 1)
+    assert head.startswith(b"HTTP/1.1 101"), head
+    await loop.sock_sendall(raw, masked_text_frame("40"))  # Socket.IO connect, namespace /
+    return raw
