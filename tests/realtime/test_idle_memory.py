@@ -3,7 +3,9 @@
 engine.io's websocket writer holds the last packet it sent until the next one
 (an idle socket's next ping is ``ping_interval`` later); with liveclass the
 last packet is usually the ``class:join`` ack carrying the whole snapshot.
-The fast path's queue lets go of a packet once it is encoded.
+On the fast path a websocket opened directly writes each packet as it is
+put and keeps none; sockets with engine.io's writer (upgraded, polling) get
+packets that let go of their content once encoded (``QueuedPacket``).
 """
 
 from __future__ import annotations
