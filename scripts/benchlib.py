@@ -38,13 +38,14 @@ CLK_TCK = os.sysconf("SC_CLK_TCK")
 # server is scheduled first when both want a core, as with a generator on cores of its own.
 LOAD_PRIORITY = ("nice", "-n", "10")
 ROOT = Path(__file__).resolve().parents[1]
-# The uvicorn settings of `liveclass serve` (server/cli.py) that matter for load.
+# The websocket settings of `liveclass serve`, without its logging.
 SERVE = (
     "import uvicorn, sys\n"
     "from server.app import create_app\n"
+    "from server.cli import websocket_options\n"
     "from server.settings import load_settings\n"
     "uvicorn.run(create_app(load_settings()), host='127.0.0.1', port=int(sys.argv[1]),\n"
-    "            log_level='warning', ws_per_message_deflate=False, ws_ping_interval=None)\n"
+    "            log_level='warning', **websocket_options(compression=False))\n"
 )
 
 

@@ -79,6 +79,16 @@ def _prepared_app(host: str, port: int) -> tuple[Settings, Any, socket.socket]:
     return settings, create_app(settings), listener
 
 
+def websocket_options(*, compression: bool) -> dict[str, Any]:
+    """uvicorn's websocket settings for liveclass (also used by the test and benchmark servers)."""
+    return {
+        "ws_per_message_deflate": compression,
+        # Engine.IO pings every client itself (pingInterval); uvicorn's own WebSocket
+        # pings on top would cost a timer per connection and a frame each 20 s.
+        "ws_ping_interval": None,
+    }
+
+
 def _uvicorn_server(app: Any, settings: Settings, host: str, port: int) -> Any:
     import uvicorn
 
@@ -91,10 +101,7 @@ def _uvicorn_server(app: Any, settings: Settings, host: str, port: int) -> Any:
         host=host,
         port=port,
         lifespan="on",
-        ws_per_message_deflate=settings.websocket_compression,
-        # Engine.IO pings every client itself (pingInterval); uvicorn's own WebSocket
-        # pings on top would cost a timer per connection and a frame each 20 s.
-        ws_ping_interval=None,
+        **websocket_options(compression=settings.websocket_compression),
         # Trust X-Forwarded-* only from $FORWARDED_ALLOW_IPS (default 127.0.0.1).
         proxy_headers=True,
         server_header=False,

@@ -139,18 +139,18 @@ class FrameWebSocket(AsgiWebSocket):  # type: ignore[misc]
         if self.protocol is None:
             await super().send(message)
             return
+        self.write_message(message)
+
+    def write_packet(self, packet: Encodable) -> None:
+        """Encode an engine.io packet and write its frame now (dropped if the connection closed)."""
+        self.write_message(packet.encode())
+
+    def write_message(self, message: str | bytes) -> None:
+        """Write an encoded engine.io packet as one text (``str``) or binary frame, now."""
         if isinstance(message, str):
             self.write(ws_frame(message.encode()))
         else:
             self.write(ws_frame(message, BINARY))
-
-    def write_packet(self, packet: Encodable) -> None:
-        """Encode an engine.io packet and write its frame now (dropped if the connection closed)."""
-        encoded = packet.encode()
-        if isinstance(encoded, str):
-            self.write(ws_frame(encoded.encode()))
-        else:
-            self.write(ws_frame(encoded, BINARY))
 
     def write(self, frame: bytes) -> bool:
         """Write one complete frame now if the connection is open (``False`` if it is not).

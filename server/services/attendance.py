@@ -77,8 +77,9 @@ async def open_intervals(conn: AsyncConnection, openings: Sequence[Opening]) -> 
     rows: list[dict[str, object]] = []
     for o in openings:
         key = (o.class_id, o.user_id, o.source, o.source_key)
-        opened.append(key not in open_now)
-        if key not in open_now:
+        fresh = key not in open_now
+        opened.append(fresh)
+        if fresh:
             open_now.add(key)
             rows.append(
                 {

@@ -10,6 +10,8 @@ from typing import Any
 
 import uvicorn
 
+from server.cli import websocket_options
+
 __all__ = ["free_port", "serve_asgi"]
 
 
@@ -40,8 +42,7 @@ async def serve_asgi(
         port=port,
         log_level="warning",
         lifespan=lifespan,  # type: ignore[arg-type]
-        ws_per_message_deflate=compression,
-        ws_ping_interval=None,  # as `liveclass serve`: Engine.IO's pings only
+        **websocket_options(compression=compression),
     )
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve())
