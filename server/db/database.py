@@ -24,7 +24,7 @@ import orjson
 from sqlalchemy import Table, event, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import DBAPIError, DisconnectionError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
@@ -52,7 +52,9 @@ class Database:
         self.is_sqlite = url.startswith("sqlite")
         options: dict[str, Any] = {
             "echo": echo,
-            "pool_pre_ping": not self.is_sqlite,
+            # PostgreSQL: a closed connection is dropped at checkout without a round
+            # trip (_discard_closed), not by SQLAlchemy's pre-ping.
+            "pool_pre_ping": False,
             "pool_size": pool_size,
             "max_overflow": pool_size,
             "pool_timeout": pool_timeout,
@@ -66,6 +68,7 @@ class Database:
         if self.is_sqlite:
             _configure_sqlite(self.engine)
         else:
+            _discard_closed(self.engine)
             self._read_options["isolation_level"] = "AUTOCOMMIT"
 
     @asynccontextmanager
@@ -142,6 +145,25 @@ def _is_disconnect(exc: DBAPIError) -> bool:
     return any(
         marker in text_ for marker in ("connect", "closed", "terminat", "refused", "unable to open")
     )
+
+
+def _discard_closed(engine: AsyncEngine) -> None:
+    """Replace a pooled connection the server has closed before handing it out.
+
+    asyncpg learns of a close when it happens (a restart, a terminated backend,
+    an idle timeout: the server ends the TCP connection), so checking its state
+    costs nothing, where SQLAlchemy's pre-ping spends three round trips
+    (``BEGIN``, ``;``, ``ROLLBACK``) on every checkout, about 0.3 ms of CPU.
+    Limit: a connection whose network path died silently (no FIN ever arrives)
+    looks open; its first statement fails, the request gets 503 and SQLAlchemy
+    invalidates the pool.  A pre-ping would hang on such a connection too.
+    """
+
+    @event.listens_for(engine.sync_engine, "checkout")
+    def _on_checkout(_dbapi_connection: Any, _record: Any, proxy: Any) -> None:
+        if proxy.driver_connection.is_closed():
+            # SQLAlchemy invalidates the connection and checks out another.
+            raise DisconnectionError("the database server closed this pooled connection")
 
 
 def _configure_sqlite(engine: AsyncEngine) -> None:

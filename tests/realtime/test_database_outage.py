@@ -14,7 +14,9 @@ from typing import Any
 
 import asyncpg
 import pytest
+from sqlalchemy import text
 
+from server.db.database import Database
 from tests.support.backends import PG_HOST, PG_USER, Backend
 from tests.support.platform import Platform
 from tests.support.servers import serve_app
@@ -103,3 +105,41 @@ async def test_dropped_connections_give_clear_errors_and_recover_without_restart
                 got = await platform.call("GET", path, platform.mentor)
                 assert got.status_code == 200, got.text
                 assert pupil.sio.connected and host.sio.connected
+
+
+async def session_count(database: str) -> int:
+    admin = await asyncpg.connect(host=PG_HOST, user=PG_USER, database="postgres")
+    try:
+        return int(
+            await admin.fetchval(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = $1", database
+            )
+        )
+    finally:
+        await admin.close()
+
+
+async def test_a_pooled_connection_the_server_closed_is_replaced_unseen(backend: Backend) -> None:
+    if backend.name != "postgres":
+        pytest.skip("drops PostgreSQL sessions")
+    async with backend.fresh() as own:
+        database = own.database_url.rsplit("/", 1)[1]
+        db = Database(own.database_url, pool_size=1)
+        try:
+            async with db.read() as conn:
+                first = await conn.scalar(text("SELECT pg_backend_pid()"))
+            assert await drop_connections(database) == 1  # the pooled one, idle
+
+            async def gone() -> bool:
+                return await session_count(database) == 0
+
+            await wait_until(gone, within=10, what="the terminated session gone")
+            # No pre-ping round trip: the pool sees the closed connection itself and
+            # hands out a new one; the caller gets an answer, not "unavailable".
+            async with db.read() as conn:
+                second = await conn.scalar(text("SELECT pg_backend_pid()"))
+            async with db.write() as conn:
+                assert await conn.scalar(text("SELECT pg_backend_pid()")) == second
+            assert second != first
+        finally:
+            await db.dispose()
