@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import ColumnElement, RowMapping, and_, exists, func, or_, select
+from sqlalchemy import ColumnElement, RowMapping, Select, and_, bindparam, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ..auth import Principal
@@ -13,6 +15,7 @@ from ..db.tables import (
     attendance_intervals,
     class_participants,
     course_mentors,
+    enrollments,
     live_classes,
     recordings,
     users,
@@ -25,7 +28,15 @@ from .attendance import online_counts
 from .recordings import recorded_classes
 
 __all__ = [
+    "IN_ORG",
+    "OF_COURSE",
+    "OF_SERIES",
+    "STARTING_FROM",
+    "STARTING_TO",
+    "VISIBLE_TO_USER",
+    "WITH_STATUS",
     "ClassFacts",
+    "ListFilter",
     "class_facts",
     "count_participants",
     "list_classes",
@@ -37,13 +48,41 @@ _lc = live_classes.c
 _iv = attendance_intervals.c
 
 
+# What a list of classes may be filtered on: each condition is built once, its
+# values are bound per call (``ListFilter.params``).
+IN_ORG = _lc.org_id == bindparam("org_id")
+VISIBLE_TO_USER = or_(
+    _lc.course_id.in_(
+        select(course_mentors.c.course_id).where(
+            course_mentors.c.org_id == bindparam("org_id"),
+            course_mentors.c.user_id == bindparam("user_id"),
+        )
+    ),
+    _lc.course_id.in_(
+        select(enrollments.c.course_id).where(
+            enrollments.c.org_id == bindparam("org_id"),
+            enrollments.c.user_id == bindparam("user_id"),
+        )
+    ),
+    _lc.host_user_id == bindparam("user_id"),
+)
+OF_COURSE = _lc.course_id == bindparam("course_id")
+OF_SERIES = _lc.series_id == bindparam("series_id")
+WITH_STATUS = _lc.status == bindparam("status")
+STARTING_FROM = _lc.scheduled_start >= bindparam("starts_from")
+STARTING_TO = _lc.scheduled_start <= bindparam("starts_to")
+
+
+@dataclass(frozen=True, slots=True)
+class ListFilter:
+    """Conditions from the constants above (all must hold) and the values they bind."""
+
+    conditions: tuple[ColumnElement[bool], ...]
+    params: dict[str, Any]
+
+
 async def list_classes(
-    conn: AsyncConnection,
-    principal: Principal,
-    conditions: list[ColumnElement[bool]],
-    *,
-    limit: int,
-    offset: int,
+    conn: AsyncConnection, principal: Principal, where: ListFilter, *, limit: int, offset: int
 ) -> tuple[list[ClassOut], int]:
     """One page of classes as ``principal`` sees them, and how many match, in one query.
 
@@ -51,47 +90,12 @@ async def list_classes(
     (the caller teaches the course, online count, host's name, recordings) as
     columns of the page's rows instead of five more queries.
     """
-    viewer_teaches = exists().where(
-        course_mentors.c.org_id == _lc.org_id,
-        course_mentors.c.course_id == _lc.course_id,
-        course_mentors.c.user_id == principal.user_id,
-    )
-    online = (
-        select(func.count(func.distinct(_iv.user_id)))
-        .where(_iv.class_id == _lc.id, _iv.ended_at.is_(None), _iv.user_id.is_not(None))
-        .scalar_subquery()
-    )
-    host_name = (
-        select(users.c.name)
-        .where(users.c.org_id == _lc.org_id, users.c.user_id == _lc.host_user_id)
-        .scalar_subquery()
-    )
-    recorded = exists().where(recordings.c.class_id == _lc.id, recordings.c.deleted_at.is_(None))
-    rows = (
-        (
-            await conn.execute(
-                select(
-                    live_classes,
-                    viewer_teaches.label("viewer_teaches"),
-                    online.label("online_count"),
-                    host_name.label("host_name"),
-                    recorded.label("has_recordings"),
-                    func.count().over().label("matching"),
-                )
-                .where(*conditions)
-                .order_by(_lc.scheduled_start, _lc.id)
-                .limit(limit)
-                .offset(offset)
-            )
-        )
-        .mappings()
-        .all()
-    )
+    params = {**where.params, "viewer_id": principal.user_id, "limit": limit, "offset": offset}
+    rows = (await conn.execute(_page_query(where.conditions), params)).mappings().all()
     if rows:
         total = int(rows[0]["matching"])
     elif offset:  # past the end: the window count saw no row, count on its own
-        counted = select(func.count()).select_from(live_classes).where(*conditions)
-        total = int(await conn.scalar(counted) or 0)
+        total = int(await conn.scalar(_count_query(where.conditions), params) or 0)
     else:
         total = 0
     items = []
@@ -111,6 +115,47 @@ async def list_classes(
             render(row, role, int(row["online_count"] or 0), names, bool(row["has_recordings"]))
         )
     return items, total
+
+
+# Built once per combination of conditions: building this statement and its cache
+# key took about as much CPU as running it.
+@functools.cache
+def _page_query(conditions: tuple[ColumnElement[bool], ...]) -> Select[Any]:
+    viewer_teaches = exists().where(
+        course_mentors.c.org_id == _lc.org_id,
+        course_mentors.c.course_id == _lc.course_id,
+        course_mentors.c.user_id == bindparam("viewer_id"),
+    )
+    online = (
+        select(func.count(func.distinct(_iv.user_id)))
+        .where(_iv.class_id == _lc.id, _iv.ended_at.is_(None), _iv.user_id.is_not(None))
+        .scalar_subquery()
+    )
+    host_name = (
+        select(users.c.name)
+        .where(users.c.org_id == _lc.org_id, users.c.user_id == _lc.host_user_id)
+        .scalar_subquery()
+    )
+    recorded = exists().where(recordings.c.class_id == _lc.id, recordings.c.deleted_at.is_(None))
+    return (
+        select(
+            live_classes,
+            viewer_teaches.label("viewer_teaches"),
+            online.label("online_count"),
+            host_name.label("host_name"),
+            recorded.label("has_recordings"),
+            func.count().over().label("matching"),
+        )
+        .where(*conditions)
+        .order_by(_lc.scheduled_start, _lc.id)
+        .limit(bindparam("limit"))
+        .offset(bindparam("offset"))
+    )
+
+
+@functools.cache
+def _count_query(conditions: tuple[ColumnElement[bool], ...]) -> Select[Any]:
+    return select(func.count()).select_from(live_classes).where(*conditions)
 
 
 @dataclass(frozen=True, slots=True)

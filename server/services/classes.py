@@ -15,16 +15,12 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import RowMapping, insert, or_, select
+from sqlalchemy import RowMapping, insert
 from sqlalchemy import update as sql_update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ..auth import Principal
-from ..db.tables import (
-    course_mentors,
-    enrollments,
-    live_classes,
-)
+from ..db.tables import live_classes
 from ..domain.lifecycle import ClassStatus
 from ..domain.recording_access import Viewer
 from ..errors import (
@@ -54,7 +50,14 @@ from .attendance import close_intervals, open_interval
 from .class_meetings import meeting_columns, meeting_of, meeting_request, touches_provider
 from .class_status import notify_reschedule, transition_in
 from .class_views import (
+    IN_ORG,
+    OF_COURSE,
+    STARTING_FROM,
+    STARTING_TO,
+    VISIBLE_TO_USER,
+    WITH_STATUS,
     ClassFacts,
+    ListFilter,
     class_facts,
     count_participants,
     list_classes,
@@ -100,35 +103,23 @@ PARTICIPANTS_IN_DETAIL = 100
 async def find(
     ctx: ServiceContext, principal: Principal, query: ClassFilter
 ) -> tuple[list[ClassOut], int]:
-    conditions = [_lc.org_id == principal.org_id]
+    conditions = [IN_ORG]
+    params: dict[str, Any] = {"org_id": principal.org_id, "user_id": principal.user_id}
     if not principal.is_admin:
-        taught = select(course_mentors.c.course_id).where(
-            course_mentors.c.org_id == principal.org_id,
-            course_mentors.c.user_id == principal.user_id,
-        )
-        attended = select(enrollments.c.course_id).where(
-            enrollments.c.org_id == principal.org_id,
-            enrollments.c.user_id == principal.user_id,
-        )
-        conditions.append(
-            or_(
-                _lc.course_id.in_(taught),
-                _lc.course_id.in_(attended),
-                _lc.host_user_id == principal.user_id,
-            )
-        )
-    if query.course_id is not None:
-        conditions.append(_lc.course_id == query.course_id)
-    if query.status is not None:
-        conditions.append(_lc.status == query.status.value)
-    if query.from_ is not None:
-        conditions.append(_lc.scheduled_start >= query.from_)
-    if query.to is not None:
-        conditions.append(_lc.scheduled_start <= query.to)
+        conditions.append(VISIBLE_TO_USER)
+    optional = {
+        "course_id": (OF_COURSE, query.course_id),
+        "status": (WITH_STATUS, None if query.status is None else query.status.value),
+        "starts_from": (STARTING_FROM, query.from_),
+        "starts_to": (STARTING_TO, query.to),
+    }
+    for name, (condition, value) in optional.items():
+        if value is not None:
+            conditions.append(condition)
+            params[name] = value
+    where = ListFilter(tuple(conditions), params)
     async with ctx.db.read() as conn:
-        return await list_classes(
-            conn, principal, conditions, limit=query.limit, offset=query.offset
-        )
+        return await list_classes(conn, principal, where, limit=query.limit, offset=query.offset)
 
 
 async def get(

@@ -30,7 +30,7 @@ from ..schemas.series import SeriesCreate, SeriesOut
 from . import classes
 from .access import load_class
 from .class_meetings import meeting_request
-from .class_views import list_classes
+from .class_views import OF_SERIES, ListFilter, list_classes
 from .context import ServiceContext
 
 __all__ = ["cancel_following", "create", "get", "update_following"]
@@ -95,9 +95,8 @@ async def get(ctx: ServiceContext, principal: Principal, series_id: str) -> Seri
         if rows:
             # The caller must be allowed in the course (admins, mentors, its students).
             await load_class(conn, principal, rows[0]["id"])
-        classes, _ = await list_classes(
-            conn, principal, [_lc.series_id == series_id], limit=len(rows) or 1, offset=0
-        )
+        in_series = ListFilter((OF_SERIES,), {"series_id": series_id})
+        classes, _ = await list_classes(conn, principal, in_series, limit=len(rows) or 1, offset=0)
     return SeriesOut(
         id=series["id"],
         course_id=series["course_id"],

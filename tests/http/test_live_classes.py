@@ -90,6 +90,8 @@ async def test_filters_and_pagination(platform: Platform) -> None:
     body = page.json()
     assert (body["count"], body["limit"], body["offset"]) == (5, 2, 1)
     assert [c["id"] for c in body["data"]] == [made[1]["id"], made[2]["id"]]
+    past_the_end = await platform.call("GET", "/api/live-classes?offset=7", platform.mentor)
+    assert (past_the_end.json()["count"], data(past_the_end)) == (5, [])
 
     live = await platform.call("GET", "/api/live-classes?status=live", platform.mentor)
     assert [c["id"] for c in data(live)] == [made[0]["id"]]
