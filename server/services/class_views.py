@@ -20,9 +20,8 @@ from ..db.tables import (
     recordings,
     users,
 )
-from ..domain.lifecycle import ClassStatus
 from ..domain.roles import ClassRole
-from ..schemas.classes import ClassOut, ClassSettings, ParticipantOut
+from ..schemas.classes import ClassOut, ParticipantOut
 from ..schemas.common import UserRef
 from .attendance import online_counts
 from .recordings import recorded_classes
@@ -46,6 +45,31 @@ __all__ = [
 
 _lc = live_classes.c
 _iv = attendance_intervals.c
+
+
+# The columns a ClassOut shows as stored (render copies them), and with what render
+# decides from (_SHOWN) all that the list query reads of a class.
+_AS_STORED = (
+    "id",
+    "course_id",
+    "title",
+    "description",
+    "status",
+    "scheduled_start",
+    "scheduled_end",
+    "timezone",
+    "actual_start",
+    "actual_end",
+    "provider",
+    "join_url",
+    "max_participants",
+    "auto_recording",
+    "settings",
+    "series_id",
+    "created_at",
+    "updated_at",
+)
+_SHOWN = [_lc[name] for name in (*_AS_STORED, "host_url", "passcode", "host_user_id", "org_id")]
 
 
 # What a list of classes may be filtered on: each condition is built once, its
@@ -139,7 +163,7 @@ def _page_query(conditions: tuple[ColumnElement[bool], ...]) -> Select[Any]:
     recorded = exists().where(recordings.c.class_id == _lc.id, recordings.c.deleted_at.is_(None))
     return (
         select(
-            live_classes,
+            *_SHOWN,
             viewer_teaches.label("viewer_teaches"),
             online.label("online_count"),
             host_name.label("host_name"),
@@ -270,33 +294,21 @@ def render(
 ) -> ClassOut:
     host_id = row["host_user_id"]
     is_host = role.is_host
-    return ClassOut(
-        id=row["id"],
-        course_id=row["course_id"],
-        title=row["title"],
-        description=row["description"],
-        status=ClassStatus(row["status"]),
-        scheduled_start=row["scheduled_start"],
-        scheduled_end=row["scheduled_end"],
-        timezone=row["timezone"],
-        actual_start=row["actual_start"],
-        actual_end=row["actual_end"],
-        provider=row["provider"],
-        join_url=row["join_url"],
-        host_url=row["host_url"] if is_host else None,
-        passcode=row["passcode"] if is_host else participant_passcode(row),
-        max_participants=row["max_participants"],
-        auto_recording=row["auto_recording"],
-        settings=ClassSettings.model_validate(row["settings"]),
-        host=UserRef(
-            id=host_id, name=names.get((row["org_id"], host_id), host_id), role=ClassRole.HOST
-        ),
-        your_role=role.value,
-        series_id=row["series_id"],
-        participant_count=online,
-        is_recorded=has_recordings or row["auto_recording"] == "cloud",
-        created_at=row["created_at"],
-        updated_at=row["updated_at"],
+    # One validation of the whole class (settings and host included), not three.
+    return ClassOut.model_validate(
+        {
+            **{name: row[name] for name in _AS_STORED},
+            "host_url": row["host_url"] if is_host else None,
+            "passcode": row["passcode"] if is_host else participant_passcode(row),
+            "host": {
+                "id": host_id,
+                "name": names.get((row["org_id"], host_id), host_id),
+                "role": ClassRole.HOST,
+            },
+            "your_role": role.value,
+            "participant_count": online,
+            "is_recorded": has_recordings or row["auto_recording"] == "cloud",
+        }
     )
 
 
