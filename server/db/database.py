@@ -9,7 +9,8 @@ SQLite limits, stated plainly: it is the embedded single-process default.
 Writers are serialised by an in-process lock and ``BEGIN IMMEDIATE`` (so a
 read-then-write transaction never dies with "database is locked"), in WAL
 mode so readers carry on meanwhile.  Several processes on one SQLite file
-work but queue on the file lock; run PostgreSQL for that.
+work but queue on the file lock; run PostgreSQL for that.  Connections come
+from :mod:`.sqlite_driver` (aiosqlite, one trip to its thread per statement).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+import aiosqlite
 import orjson
 from sqlalchemy import Table, event, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -29,6 +31,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from ..errors import Unavailable
+from . import sqlite_driver
 
 __all__ = ["Database", "upsert_in"]
 
@@ -61,7 +64,7 @@ class Database:
             "json_deserializer": _json_loads,
         }
         if self.is_sqlite:
-            options["connect_args"] = {"timeout": 30}
+            options["async_creator"] = self._connect_sqlite
         self.engine: AsyncEngine = create_async_engine(url, **options)
         self._write_lock = asyncio.Lock() if self.is_sqlite else None
         self._read_options: dict[str, Any] = {_READONLY: True}
@@ -70,6 +73,12 @@ class Database:
         else:
             _discard_closed(self.engine)
             self._read_options["isolation_level"] = "AUTOCOMMIT"
+
+    async def _connect_sqlite(self) -> aiosqlite.Connection:
+        # The file and options SQLAlchemy reads from the URL, as it would pass them to
+        # aiosqlite.connect.
+        args, kwargs = self.engine.dialect.create_connect_args(self.engine.url)
+        return await sqlite_driver.connect(*args, **{**kwargs, "timeout": 30})
 
     @asynccontextmanager
     async def write(self) -> AsyncIterator[AsyncConnection]:
