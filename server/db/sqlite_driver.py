@@ -5,10 +5,12 @@ each result back through the event loop: a thread wake-up and a loop
 wake-up, tens of microseconds of CPU per trip.  SQLAlchemy's aiosqlite
 adapter takes four trips per statement (make a cursor, execute, fetch the
 rows, close the cursor), so a chat message (``BEGIN IMMEDIATE``, four
-statements, ``COMMIT`` and the pool's reset) took 20 trips.
+statements, ``COMMIT`` and the pool's reset) took 20 trips, now 6.
 :class:`PrefetchingCursor` does a statement's four in one: it executes,
 fetches every row, notes the cursor's attributes and closes it on the
-thread, and answers the fetches from what it brought back.
+thread, and answers the fetches from what it brought back; and a rollback
+with no transaction open (the pool's reset after a commit) stays off the
+thread.
 
 SQLAlchemy is handed these connections through ``create_async_engine``'s
 ``async_creator`` and wraps them in its own adapter as it wraps aiosqlite's.
@@ -136,6 +138,15 @@ class PrefetchingConnection(aiosqlite.Connection):
     async def _new_cursor(self) -> PrefetchingCursor:
         # No trip: the sqlite3 cursor is made with each statement, on the thread.
         return PrefetchingCursor(self)
+
+    async def rollback(self) -> None:
+        # The pool rolls back every connection it takes back, most of them just
+        # committed: with no transaction open there is nothing to do, and no trip.
+        # (in_transaction only reads a flag; no statement runs on this connection
+        # while it is being returned.)
+        if self._connection is not None and not self._connection.in_transaction:
+            return
+        await super().rollback()
 
 
 def connect(database: str, **kwargs: Any) -> PrefetchingConnection:

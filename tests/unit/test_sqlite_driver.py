@@ -54,6 +54,15 @@ async def test_a_statement_with_rows_is_one_trip(
         assert counter.trips == 1
 
 
+async def test_a_committed_write_takes_no_trip_to_be_returned_to_the_pool(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    counter = TripCounter(monkeypatch)
+    async with db.write() as conn:
+        await conn.execute(text("INSERT INTO notes (body) VALUES ('x')"))
+    assert counter.trips == 3  # BEGIN IMMEDIATE, the insert, COMMIT; no reset rollback
+
+
 async def test_rows_counts_and_ids_come_back_as_the_dbapi_gives_them(db: Database) -> None:
     async with db.write() as conn:
         inserted = await conn.execute(text("INSERT INTO notes (body) VALUES ('a')"))
