@@ -17,8 +17,9 @@ SQLAlchemy is handed these connections through ``create_async_engine``'s
 
 Limits, stated plainly:
 
-- Every statement's rows come back at once: no streaming of results on
-  SQLite (the server never streams them; PostgreSQL is unaffected).
+- Every statement's rows come back at once: ``AsyncConnection.stream``
+  works, but from rows held in memory (the server never streams results;
+  PostgreSQL is unaffected).
 - It relies on aiosqlite's ``Connection._execute`` (run a function on the
   connection's thread), ``Connection._conn``, ``Connection._thread`` and
   ``aiosqlite.context.Result``, hence the exact pin of aiosqlite in
@@ -120,12 +121,6 @@ class PrefetchingCursor:
     async def close(self) -> None:
         """Nothing to do: the sqlite3 cursor was closed on the thread."""
         self._rows = []
-
-    async def __aenter__(self) -> Self:
-        return self
-
-    async def __aexit__(self, *_exc: object) -> None:
-        await self.close()
 
 
 class PrefetchingConnection(aiosqlite.Connection):

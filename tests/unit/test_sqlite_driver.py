@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError, OperationalError
 
+from server.db import sqlite_driver
 from server.db.database import Database
 from server.db.sqlite_driver import PrefetchingConnection
 
@@ -83,6 +84,29 @@ async def test_rows_counts_and_ids_come_back_as_the_dbapi_gives_them(db: Databas
         assert result.fetchmany(2) == [(2, "b"), (3, "c")]
         assert result.fetchall() == [(4, "d!"), (5, "e!")]
         assert result.fetchone() is None
+
+
+async def test_streamed_results_are_served_from_the_rows_brought_back(db: Database) -> None:
+    async with db.read() as conn:
+        streamed = await conn.stream(text("SELECT 1 UNION ALL SELECT 2 UNION ALL SELECT 3"))
+        assert await streamed.fetchone() == (1,)
+        assert [tuple(row) async for row in streamed] == [(2,), (3,)]
+        again = await conn.stream(text("SELECT 1 UNION ALL SELECT 2 UNION ALL SELECT 3"))
+        assert [len(part) async for part in again.partitions(2)] == [2, 1]
+
+
+async def test_the_cursor_answers_fetches_as_aiosqlite_does(tmp_path: Path) -> None:
+    connection = await sqlite_driver.connect(str(tmp_path / "plain.db"))
+    try:
+        cursor = await connection.cursor()
+        await cursor.execute("SELECT 1 UNION ALL SELECT 2 UNION ALL SELECT 3")
+        assert cursor.description is not None and cursor.description[0][0] == "1"
+        assert await cursor.fetchone() == (1,)
+        assert list(await cursor.fetchmany()) == [(2,)]  # arraysize 1, as sqlite3's
+        assert list(await cursor.fetchall()) == [(3,)]
+        assert await cursor.fetchone() is None
+    finally:
+        await connection.close()
 
 
 async def test_a_failing_statement_raises_and_the_connection_carries_on(db: Database) -> None:
