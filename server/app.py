@@ -16,7 +16,6 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
 
-import redis.asyncio as aioredis
 import socketio
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
@@ -69,6 +68,7 @@ from .realtime.fastpath import install as install_fanout
 from .realtime.hub import Hub
 from .realtime.presence import Presence
 from .realtime.server import create_socket_server
+from .redis_pool import connect_redis
 from .reminders.mail import SmtpSender
 from .reminders.mailer import Mailer
 from .reminders.planner import ReminderPlanner
@@ -157,7 +157,7 @@ def create_app(
         pool_size=settings.database_pool_size,
         pool_timeout=settings.database_pool_timeout_seconds,
     )
-    redis = aioredis.from_url(settings.redis_url) if settings.redis_url else None
+    redis = connect_redis(settings)
 
     def now() -> datetime:
         # For what is built before the context: read its clock at each call, so a

@@ -54,6 +54,12 @@ class Settings(BaseSettings):
         default="liveclass",
         description="Prefix of every Redis key and channel (one per deployment)",
     )
+    redis_pool_size: int = Field(
+        default=64,
+        ge=2,
+        le=10_000,
+        description="Redis connections per process; a command past them waits for one",
+    )
 
     # -- authentication --------------------------------------------------------
     jwt_secret: str | None = Field(

@@ -42,6 +42,7 @@ LAYERS: list[tuple[str, list[str]]] = [
             "server.migrate",
             "server.outbound",
             "server.providers",
+            "server.redis_pool",
             "server.reminders.mail",
         ],
     ),
