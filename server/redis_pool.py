@@ -2,9 +2,10 @@
 
 redis-py's default pool (``Redis.from_url``) refuses a command outright with
 "Too many connections" once 100 are in use (redis-py 8.2, the release
-installed here; older releases set the limit at 2**31).  A join storm or a busy class on two processes has
-more commands than that in flight at once: presence, the broker and the
-rate limiter would each take the refusal for an outage.  Here the pool is
+installed here; older releases set the limit at 2**31).  A join storm or a
+busy class on two processes has more commands than that in flight at once:
+presence, the broker and the rate limiter would each take the refusal for
+an outage.  Here the pool is
 ``LIVECLASS_REDIS_POOL_SIZE`` connections (the broker's subscription holds
 one) and a command past them waits up to ``WAIT_SECONDS`` for one to come
 back; only then does it fail, as a ``redis.exceptions.ConnectionError``

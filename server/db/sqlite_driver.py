@@ -21,9 +21,9 @@ Limits, stated plainly:
   works, but from rows held in memory (the server never streams results;
   PostgreSQL is unaffected).
 - It relies on aiosqlite's ``Connection._execute`` (run a function on the
-  connection's thread), ``Connection._conn``, ``Connection._thread`` and
+  connection's thread), ``_conn``, ``_connection``, ``_thread`` and
   ``aiosqlite.context.Result``, hence the exact pin of aiosqlite in
-  pyproject; ``tests/unit/test_sqlite_driver.py`` checks them.
+  pyproject; ``tests/unit/test_sqlite_driver.py`` exercises each.
 """
 
 from __future__ import annotations
