@@ -10,7 +10,7 @@ RSS before, divided by N).  Everything runs on 127.0.0.1 and the load
 generator shares the machine's cores with the server.  Usage::
 
     PYTHONPATH=. python -m scripts.bench.fanout [--clients 1000] [--rates 20] [--seconds 10]
-        [--servers liveclass,node]
+        [--servers liveclass,node] [--repeat 1]
 
 ``FANOUT_PROFILE=out.txt`` records the first server during the first phase with
 py-spy (raw stacks).  liveclass runs as one process on a fresh SQLite file (``--processes 2`` adds
@@ -27,6 +27,7 @@ import math
 import os
 import shutil
 import signal
+import statistics
 import sys
 import tempfile
 from collections.abc import AsyncIterator
@@ -397,27 +398,64 @@ async def main() -> None:
         default="node,liveclass,bare-fast",
         help="node, liveclass, bare-fast, bare-stock (comma-separated, run in this order)",
     )
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        default=1,
+        help="run the servers in turn this many times, then the medians of the ratios to Node",
+    )
     args = parser.parse_args()
     rates = [float(r) for r in args.rates.split(",")]
     await npm_install()
     print(f"before: {load_conditions()}", file=sys.stderr)
-    runs: list[Run] = []
-    reference = None
-    for server in args.servers.split(","):
-        if server in ("node", "bare-fast", "bare-stock"):
-            runs.append(await run_reference(server, args.clients, rates, args.seconds))
-            if server == "node":
-                reference = runs[-1]
-        elif server == "liveclass":
-            runs.append(await run_liveclass(args.clients, rates, args.seconds))
-        else:
-            raise SystemExit(f"unknown server {server!r}")
-    print(f"\n{args.clients} clients, {args.seconds:g} s per rate; {load_conditions()}\n")
-    print(table(runs, reference))
-    print(f"\n{cpu_shares(runs)}")
-    for run in runs:
-        for note in run.notes:
-            print(f"\n{note}")
+    rounds: list[tuple[list[Run], Run | None]] = []
+    for _ in range(args.repeat):
+        runs: list[Run] = []
+        reference = None
+        for server in args.servers.split(","):
+            if server in ("node", "bare-fast", "bare-stock"):
+                runs.append(await run_reference(server, args.clients, rates, args.seconds))
+                if server == "node":
+                    reference = runs[-1]
+            elif server == "liveclass":
+                runs.append(await run_liveclass(args.clients, rates, args.seconds))
+            else:
+                raise SystemExit(f"unknown server {server!r}")
+        print(f"\n{args.clients} clients, {args.seconds:g} s per rate; {load_conditions()}\n")
+        print(table(runs, reference))
+        print(f"\n{cpu_shares(runs)}")
+        for run in runs:
+            for note in run.notes:
+                print(f"\n{note}")
+        rounds.append((runs, reference))
+    if args.repeat > 1:
+        print(f"\n{ratio_summary(rounds)}")
+
+
+def ratio_summary(rounds: list[tuple[list[Run], Run | None]]) -> str:
+    """CPU per delivery against Node in the same round, over the rounds.
+
+    The machine's speed drifts between runs a minute apart; a ratio taken
+    within one round cancels most of it, and the median of several rounds
+    the rest.
+    """
+    ratios: dict[tuple[str, float], list[float]] = {}
+    for runs, reference in rounds:
+        if reference is None:
+            continue
+        for run in runs:
+            for phase, node in zip(run.phases, reference.phases, strict=False):
+                ratios.setdefault((run.server, phase.rate), []).append(phase.cpu_us / node.cpu_us)
+    rows = [
+        "| server | msg/s | rounds | CPU per delivery vs Node: median | lowest | highest |",
+        "| --- | --- | --- | --- | --- | --- |",
+    ]
+    for (server, rate), values in ratios.items():
+        rows.append(
+            f"| {server} | {rate:g} | {len(values)} | {statistics.median(values):.2f}x "
+            f"| {min(values):.2f}x | {max(values):.2f}x |"
+        )
+    return "\n".join(rows)
 
 
 if __name__ == "__main__":
