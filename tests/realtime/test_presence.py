@@ -11,11 +11,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import redis.asyncio as aioredis
 
 from server.auth import Role
 from server.db import Database
 from server.realtime.presence import Presence
+from server.redis_pool import connect_redis
 from server.schemas.common import UserRef
 from tests.support.bounds import PAGE_LIMIT_MAX
 from tests.support.clock import FakeClock
@@ -379,7 +379,7 @@ async def test_names_of_any_characters_page_in_order(platform: Platform) -> None
     ]
     expected = ["u-quote", "u-nul", "u-a", "u-b"]  # case-folded, by code point
     db = Database(settings.database_url)
-    redis = aioredis.from_url(settings.redis_url) if settings.redis_url else None
+    redis = connect_redis(settings)
     presence = Presence(
         db, "names-test", redis=redis, prefix=settings.redis_prefix + "-names", ttl=30
     )
