@@ -50,6 +50,8 @@ async def echo(ws: ClientConnection, ack: int, text: str) -> str:
             return reply
 
 
+# A loop of its own: on the shared one, the session's servers start and end tasks of their own.
+@pytest.mark.asyncio(loop_scope="function")
 async def test_an_idle_websocket_keeps_one_task_on_the_server() -> None:
     # Stock engine.io keeps four per socket: uvicorn's, a writer, a read and a ping sleep.
     gate = GateServer(ping_interval=60)
