@@ -73,7 +73,8 @@ _SHOWN = [_lc[name] for name in (*_AS_STORED, "host_url", "passcode", "host_user
 
 
 # What a list of classes may be filtered on: each condition is built once, its
-# values are bound per call (``ListFilter.params``).
+# values are bound per call (``ListFilter.params``; ``org_id`` and ``user_id`` are
+# the principal's, bound by list_classes).
 IN_ORG = _lc.org_id == bindparam("org_id")
 VISIBLE_TO_USER = or_(
     _lc.course_id.in_(
@@ -99,7 +100,7 @@ STARTING_TO = _lc.scheduled_start <= bindparam("starts_to")
 
 @dataclass(frozen=True, slots=True)
 class ListFilter:
-    """Conditions from the constants above (all must hold) and the values they bind."""
+    """Conditions from the constants above (all must hold) and the filter values they bind."""
 
     conditions: tuple[ColumnElement[bool], ...]
     params: dict[str, Any]
@@ -114,7 +115,13 @@ async def list_classes(
     (the caller teaches the course, online count, host's name, recordings) as
     columns of the page's rows instead of five more queries.
     """
-    params = {**where.params, "viewer_id": principal.user_id, "limit": limit, "offset": offset}
+    params = {
+        **where.params,
+        "org_id": principal.org_id,
+        "user_id": principal.user_id,
+        "limit": limit,
+        "offset": offset,
+    }
     rows = (await conn.execute(_page_query(where.conditions), params)).mappings().all()
     if rows:
         total = int(rows[0]["matching"])
@@ -148,7 +155,7 @@ def _page_query(conditions: tuple[ColumnElement[bool], ...]) -> Select[Any]:
     viewer_teaches = exists().where(
         course_mentors.c.org_id == _lc.org_id,
         course_mentors.c.course_id == _lc.course_id,
-        course_mentors.c.user_id == bindparam("viewer_id"),
+        course_mentors.c.user_id == bindparam("user_id"),
     )
     online = (
         select(func.count(func.distinct(_iv.user_id)))

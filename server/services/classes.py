@@ -104,7 +104,7 @@ async def find(
     ctx: ServiceContext, principal: Principal, query: ClassFilter
 ) -> tuple[list[ClassOut], int]:
     conditions = [IN_ORG]
-    params: dict[str, Any] = {"org_id": principal.org_id, "user_id": principal.user_id}
+    params: dict[str, Any] = {}
     if not principal.is_admin:
         conditions.append(VISIBLE_TO_USER)
     optional = {

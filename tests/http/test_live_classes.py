@@ -73,6 +73,28 @@ async def test_listing_shows_only_classes_of_the_callers_courses(platform: Platf
     assert await ids(platform.admin, "?course_id=course-2") == [theirs["id"]]
 
 
+async def test_listing_shows_each_caller_their_role_and_the_host_link_only_to_hosts(
+    platform: Platform,
+) -> None:
+    co_mentor = platform.person("mentor-2", "Cora Cohost", Role.MENTOR)
+    await platform.sync_course(
+        platform.course_id,
+        mentors=[platform.mentor.user_id, co_mentor.user_id],
+        students=[s.user_id for s in platform.students],
+    )
+    created = await platform.schedule()
+
+    async def listed(who: Any) -> tuple[str, str | None]:
+        [seen] = data(await platform.call("GET", "/api/live-classes", who))
+        return seen["your_role"], seen["host_url"]
+
+    host_url = created["host_url"]
+    assert await listed(platform.mentor) == ("host", host_url)
+    assert await listed(co_mentor) == ("co_host", host_url)
+    assert await listed(platform.admin) == ("co_host", host_url)
+    assert await listed(platform.students[0]) == ("participant", None)
+
+
 async def test_filters_and_pagination(platform: Platform) -> None:
     base = datetime(2031, 5, 1, 9, tzinfo=UTC)
     made = []
