@@ -14,10 +14,9 @@ from server.redis_pool import connect_redis
 from tests.support.backends import Backend
 
 
-def needs_redis(backend: Backend) -> str:
+def needs_redis(backend: Backend) -> None:
     if backend.redis_url is None:
         pytest.skip("needs Redis (the postgres backend)")
-    return backend.redis_url
 
 
 async def test_without_a_url_there_is_no_client(backend: Backend) -> None:
